@@ -1,0 +1,84 @@
+"""Experiments as pure functions of a JSON-able config, for the results store.
+
+:func:`ensemble_config` builds the config of one ensemble training run and :func:`run_ensemble`
+executes it (``config -> {"arrays", "summary", "provenance"}``), so chapters only choose configs,
+read results through :mod:`fa_companion.results` and plot.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+
+from . import resolve_device
+from .models import FeedbackMLP, Member
+from .train import TrainConfig, train
+
+__all__ = ["ensemble_config", "members_from_config", "run_ensemble"]
+
+
+def ensemble_config(
+    members: Sequence[Member],
+    *,
+    dataset: str = "fashion_mnist",
+    n_train: int | None = None,
+    n_test: int | None = None,
+    hidden: Sequence[int] = (512, 512),
+    activation: str = "relu",
+    train: TrainConfig = TrainConfig(),
+    data_seed: int = 0,
+) -> dict:
+    """The config of one ensemble run: data, architecture, members and training hyperparameters.
+
+    The device is deliberately not part of the config: a result computed on a GPU answers the
+    same question as one computed on a CPU (the device is recorded in the provenance instead).
+    """
+    return {
+        "dataset": dataset,
+        "n_train": n_train,
+        "n_test": n_test,
+        "data_seed": data_seed,
+        "hidden": list(hidden),
+        "activation": activation,
+        "members": [m.to_dict() for m in members],
+        "train": train.to_dict(),
+    }
+
+
+def members_from_config(config: dict) -> list[Member]:
+    return [Member(**m) for m in config["members"]]
+
+
+def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None) -> dict:
+    """Train the ensemble described by ``config`` (see :func:`ensemble_config`); return its history
+    as arrays plus a summary of final accuracies, for :meth:`fa_companion.results.Store.save`."""
+    from .data import load_dataset
+
+    dev = resolve_device(device)
+    data = load_dataset(config["dataset"], device=dev, n_train=config["n_train"],
+                        n_test=config["n_test"], seed=config["data_seed"]).flat()
+    members = members_from_config(config)
+    sizes = (data.input_dim, *config["hidden"], data.num_classes)
+    model = FeedbackMLP(sizes, members, activation=config["activation"]).to(dev)
+    tc = config["train"]
+    cfg = TrainConfig(**{**tc, "betas": tuple(tc["betas"])})
+    t0 = time.perf_counter()
+    history = train(model, data, cfg, checkpoint=checkpoint, progress=progress,
+                    desc=", ".join(sorted({m.label for m in members})))
+    wall = time.perf_counter() - t0
+    final = history["test_acc"][-1]
+    summary = {
+        "labels": [m.label for m in members],
+        "seeds": [m.seed for m in members],
+        "final_test_acc": [round(float(a), 4) for a in final],
+        "final_train_acc": [round(float(a), 4) for a in history["train_acc"][-1]],
+        "n_diverged": int((history["diverged_epoch"] >= 0).sum()),
+        "data_source": data.source,
+    }
+    if torch.cuda.is_available() and dev.type == "cuda":
+        torch.cuda.synchronize()
+    return {"arrays": {k: np.asarray(v) for k, v in history.items()}, "summary": summary,
+            "provenance": {"device": str(dev), "wall_time_s": wall}}
