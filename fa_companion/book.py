@@ -36,10 +36,10 @@ import ast
 import contextlib
 import copy
 import os
-import re
 import sys
 import tempfile
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +53,7 @@ CHAPTER_GLOB = "[0-9][0-9]_*.py"
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 INJECTED_COMMENT = "Parameters"
+NBVAL_IGNORE_TAG = "nbval-ignore-output"
 COMPUTE_ENV = "FA_COMPANION_COMPUTE"
 ROOT_ENV = "FA_COMPANION_ROOT"
 CELL_ID_FORMAT = "cell-{:03d}"
@@ -254,9 +255,7 @@ def parameter_names_from_source(source: str) -> list[str]:
 
     IPython magics and shell escapes (lines starting with ``%`` or ``!``) are ignored.
     """
-    lines = [
-        "" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()
-    ]
+    lines = ["" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines()]
     try:
         tree = ast.parse("\n".join(lines))
     except SyntaxError as exc:
@@ -285,7 +284,7 @@ def validate_parameters(nb, params: dict[str, Any], chapter: str = "chapter") ->
     """Raise :class:`BookError` naming every parameter the chapter does not define."""
     valid = parameter_names(nb)
     if "profile" not in valid:
-        raise BookError(f"{chapter}: the parameters cell must assign `profile = \"book\"`")
+        raise BookError(f'{chapter}: the parameters cell must assign `profile = "book"`')
     unknown = [name for name in params if name not in valid]
     if unknown:
         raise BookError(
@@ -317,6 +316,8 @@ def inject_parameters(nb, params: dict[str, Any]):
 
     nb.metadata.setdefault("papermill", {})
     nb.metadata.papermill.setdefault("default_parameters", {})
+    for cell in nb.cells:  # papermill's tag lookup expects every cell to have a tags list
+        cell.metadata.setdefault("tags", [])
     nb = parameterize_notebook(
         nb, dict(params), kernel_name=KERNEL_NAME, language=LANGUAGE, comment=INJECTED_COMMENT
     )
@@ -370,7 +371,8 @@ def kernel_environment(profile: str, allow_compute: bool | None = None) -> Itera
     ``TQDM_DISABLE=1``; ``MPLBACKEND`` removed (it would override ``%matplotlib inline``);
     ``FA_COMPANION_COMPUTE=0`` at the book profile unless ``allow_compute``, ``=1`` when
     ``allow_compute`` is true; the repository root prepended to ``PYTHONPATH`` so that
-    ``import fa_companion`` works from ``book/`` without an install.
+    ``import fa_companion`` works from ``book/`` without an install; this environment's Jupyter
+    data directory prepended to ``JUPYTER_PATH`` so that ``python3`` is this interpreter's kernel.
     """
     root = str(repo_root())
     changes: dict[str, str | None] = {
@@ -382,6 +384,13 @@ def kernel_environment(profile: str, allow_compute: bool | None = None) -> Itera
         changes[COMPUTE_ENV] = "1"
     elif profile == "book":
         changes[COMPUTE_ENV] = "0"
+    # A stale user kernelspec named python3 (~/.local/share/jupyter) would otherwise win over this
+    # environment's (PITFALLS 2); JUPYTER_PATH comes first in Jupyter's search path.
+    env_data = str(Path(sys.prefix) / "share" / "jupyter")
+    jupyter_path = os.environ.get("JUPYTER_PATH", "")
+    kernel_json = Path(env_data) / "kernels" / KERNEL_NAME / "kernel.json"
+    if kernel_json.exists() and env_data not in jupyter_path.split(os.pathsep):
+        changes["JUPYTER_PATH"] = os.pathsep.join(p for p in (env_data, jupyter_path) if p)
     pythonpath = os.environ.get("PYTHONPATH", "")
     if root not in pythonpath.split(os.pathsep):
         changes["PYTHONPATH"] = os.pathsep.join(p for p in (root, pythonpath) if p)
@@ -456,6 +465,8 @@ def execute(
                 execute_notebook(nb, output, cwd=bdir)
             except Exception as exc:  # report and go on with the next chapter
                 error = _error_summary(exc)
+                if not isinstance(exc, BookError) and not hasattr(exc, "ename"):
+                    log(traceback.format_exc().rstrip())
             seconds = time.perf_counter() - start
             run = ChapterRun(chapter, output, seconds, error)
             runs.append(run)
@@ -475,8 +486,10 @@ def normalize_reference(nb):
     """A copy of an executed notebook fit to commit as an nbval reference.
 
     Cell ids ``cell-000``...; execution/papermill/timing metadata removed; empty tag lists
-    removed; notebook metadata reduced to the kernelspec and the injected parameters. Idempotent,
-    and byte-stable: equal outputs give an identical file.
+    removed; notebook metadata reduced to the kernelspec and the injected parameters; outputs of
+    cells tagged ``nbval-ignore-output`` dropped (nbval ignores them, and they hold wall-clock
+    times or commit ids that would change on every refresh). Idempotent, and byte-stable:
+    equal outputs give an identical file.
     """
     import nbformat
 
@@ -499,6 +512,8 @@ def normalize_reference(nb):
         if "tags" in md and not md["tags"]:
             del md["tags"]
         if cell.cell_type == "code":
+            if NBVAL_IGNORE_TAG in _tags(cell):
+                cell.outputs = []  # wall-clock and the like: nbval ignores them; keep diffs quiet
             for output in cell.get("outputs", []):
                 output.pop("transient", None)
     assign_cell_ids(nb)
@@ -521,6 +536,9 @@ def write_notebook(nb, path: Path) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -719,7 +737,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             if stale:
                 print(f"refresh with: python -m fa_companion.book refresh-ref {stale}")
             if any(p.chapter not in chapters() for p in problems):
-                print("delete references whose chapter is gone (git rm tests/notebooks/<name>.ipynb)")
+                print(
+                    "delete references whose chapter is gone (git rm tests/notebooks/<name>.ipynb)"
+                )
             return 1
         if args.command == "list":
             for chapter in resolve_chapters(args.chapters):

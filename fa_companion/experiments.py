@@ -17,7 +17,7 @@ from . import resolve_device
 from .models import FeedbackMLP, Member
 from .train import TrainConfig, train
 
-__all__ = ["ensemble_config", "members_from_config", "run_ensemble"]
+__all__ = ["ensemble_config", "members_from_config", "run_ensemble", "stored_ensemble"]
 
 
 def ensemble_config(
@@ -82,3 +82,12 @@ def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None)
         torch.cuda.synchronize()
     return {"arrays": {k: np.asarray(v) for k, v in history.items()}, "summary": summary,
             "provenance": {"device": str(dev), "wall_time_s": wall}}
+
+
+def stored_ensemble(store, config: dict, *, device="auto", name: str = "ensemble"):
+    """The stored result of :func:`run_ensemble` for ``config``, computed (resumably, with a
+    per-epoch checkpoint beside the store) only when it is missing and computing is allowed."""
+    return store.get_or_compute(
+        name, config,
+        lambda c: run_ensemble(c, device=device, checkpoint=store.checkpoint_path(name, c)),
+    )

@@ -89,6 +89,8 @@ def feedback_linear(
         raise ValueError(
             f"feedback shape {tuple(feedback.shape)} must equal weight shape {tuple(weight.shape)}"
         )
+    if x.dim() == 1:  # a single unbatched sample, as F.linear allows (and vmap(grad(f)) needs)
+        return FeedbackLinearFunction.apply(x.unsqueeze(0), weight, bias, feedback).squeeze(0)
     return FeedbackLinearFunction.apply(x, weight, bias, feedback)
 
 
@@ -137,6 +139,9 @@ def feedback_conv2d(x, weight, bias, feedback, stride=1, padding=0, dilation=1, 
         raise ValueError(
             f"feedback shape {tuple(feedback.shape)} must equal weight shape {tuple(weight.shape)}"
         )
+    if x.dim() == 3:  # a single unbatched image, as F.conv2d allows
+        return feedback_conv2d(x.unsqueeze(0), weight, bias, feedback, stride, padding, dilation,
+                               groups).squeeze(0)
     return FeedbackConv2dFunction.apply(
         x, weight, bias, feedback, stride, padding, dilation, groups
     )

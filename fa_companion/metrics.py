@@ -56,12 +56,15 @@ def layer_angle_stats(model) -> dict[str, Tensor]:
     """Per layer and member: mean and SD of the per-neuron angles and the Frobenius angle.
 
     Returns tensors of shape ``(n_layers, K)`` under keys ``angle_mean``, ``angle_sd``,
-    ``angle_frob``. Layer 0 is included although its feedback never acts in training (Paper B
+    ``angle_frob``. BP members use W as their feedback, so their angles are 0°. Layer 0 is included although its feedback never acts in training (Paper B
     excludes it from its figures; so do our chapters).
     """
     means, sds, frobs = [], [], []
+    bp = model.bp_mask.view(-1, 1, 1)
     for l in range(model.n_layers):
-        w, b = model.weights[l], model.feedback(l)
+        # A BP member sends its errors through W itself: its effective feedback is W (angle 0°).
+        w = model.weights[l].detach()
+        b = torch.where(bp, w, model.feedback(l))
         ang = neuron_angles(w, b)
         means.append(ang.mean(-1))
         sds.append(ang.std(-1, unbiased=False))

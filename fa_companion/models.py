@@ -144,9 +144,10 @@ class FeedbackMLP(nn.Module):
 
     def _effective_feedback(self, l: int, backward: str) -> Tensor | None:
         """What layer ``l`` sends errors through: None (autograd, BP) or a (K, out, in) matrix."""
-        if backward == "bp" or bool(self.bp_mask.all()):
+        n_bp = sum(m.rule == "bp" for m in self.members)  # Python-side: no device sync per step
+        if backward == "bp" or n_bp == self.n_members:
             return None
-        if not bool(self.bp_mask.any()):
+        if n_bp == 0:
             return self.feedback(l)
         mask = self.bp_mask.view(-1, 1, 1)
         return torch.where(mask, self.weights[l].detach(), self.feedback(l))
@@ -167,18 +168,17 @@ class FeedbackMLP(nn.Module):
         return h
 
     def _flatten(self, x: Tensor) -> Tensor:
-        d = self.sizes[0]
-        if x.shape[-1] == d and x.dim() in (2, 3):
-            if x.dim() == 3 and x.shape[0] != self.n_members:
-                raise ValueError(
-                    f"per-member input needs leading dim K={self.n_members}, got {tuple(x.shape)}"
-                )
-            return x
-        if x.dim() >= 2 and math.prod(x.shape[1:]) == d:
+        """Shared inputs: (N, d), (N, H, W), (N, C, H, W); per member: (K, N, d), (K, N, C, H, W)."""
+        d, k = self.sizes[0], self.n_members
+        per_member = x.dim() == 5 or (x.dim() == 3 and x.shape[-1] == d)
+        if per_member and x.shape[0] == k and math.prod(x.shape[2:]) == d:
+            return x.reshape(k, x.shape[1], d)
+        if not per_member and x.dim() in (2, 3, 4) and math.prod(x.shape[1:]) == d:
             return x.reshape(x.shape[0], d)
-        if x.dim() >= 3 and x.shape[0] == self.n_members and math.prod(x.shape[2:]) == d:
-            return x.reshape(x.shape[0], x.shape[1], d)
-        raise ValueError(f"input of shape {tuple(x.shape)} does not match input width {d}")
+        raise ValueError(
+            f"input of shape {tuple(x.shape)} does not match input width {d} with K={k} members; "
+            "use (N, d), (N, H, W), (N, C, H, W), (K, N, d) or (K, N, C, H, W)"
+        )
 
     def member_state(self, k: int) -> dict[str, Tensor]:
         """Member ``k``'s weights, biases and feedback as a plain dict of unstacked tensors."""

@@ -55,8 +55,14 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < (0 if name == "epochs" else 1):
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if not self.lr > 0:
-            raise ValueError(f"lr must be > 0, got {self.lr}")
+        if not (0 < self.lr < math.inf):
+            raise ValueError(f"lr must be finite and > 0, got {self.lr}")
+        if not self.weight_decay >= 0:
+            raise ValueError(f"weight_decay must be ≥ 0, got {self.weight_decay}")
+        if not (len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas)):
+            raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
+        if not self.eps > 0:
+            raise ValueError(f"eps must be > 0, got {self.eps}")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -147,6 +153,12 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if ckpt is not None and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)
+        identity = _identity(model, cfg)
+        if state.get("identity") != identity:
+            raise ValueError(
+                f"checkpoint {ckpt} belongs to another run ({state.get('identity')}); "
+                f"expected {identity}. Delete it to start afresh."
+            )
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         for g, s in zip(gens, state["generators"]):
@@ -156,7 +168,7 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
         train_loss, train_acc = evaluate(model, x_train, y_train, cfg.eval_batch_size)
         test_loss, test_acc = evaluate(model, x_test, y_test, cfg.eval_batch_size)
         rows = [_row(train_loss, train_acc, test_loss, test_acc, _snapshot(model, x_probe, y_probe))]
-        diverged = np.full(k, -1, dtype=np.int64)
+        diverged = np.where(np.isfinite(rows[0]["train_loss"]), -1, 0).astype(np.int64)
         epoch_seconds = []
 
     n_batches = math.ceil(n / bs)
@@ -187,7 +199,8 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
         bar.set_postfix(test_acc=f"{float(np.nanmean(rows[-1]['test_acc'])):.2f}")
         if ckpt is not None and epoch < cfg.epochs:
             _atomic_torch_save(
-                {"model": model.state_dict(), "optimizer": opt.state_dict(),
+                {"identity": _identity(model, cfg),
+                 "model": model.state_dict(), "optimizer": opt.state_dict(),
                  "generators": [g.get_state() for g in gens], "rows": rows,
                  "diverged": diverged, "epoch_seconds": epoch_seconds},
                 ckpt,
@@ -199,6 +212,12 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
     history["diverged_epoch"] = diverged
     history["epoch_seconds"] = np.asarray(epoch_seconds, dtype=np.float64)
     return history
+
+
+def _identity(model, cfg: TrainConfig) -> dict:
+    """What a checkpoint must match to be resumed: the members, the widths and the config."""
+    return {"members": [m.to_dict() for m in model.members], "sizes": list(model.sizes),
+            "train": cfg.to_dict()}
 
 
 def _row(train_loss, train_acc, test_loss, test_acc, snapshot) -> dict[str, np.ndarray]:

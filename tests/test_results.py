@@ -39,7 +39,7 @@ def _make(config: dict) -> dict:
     """A deterministic stand-in experiment (top level, so process pools can pickle it)."""
     i = config["i"]
     return {
-        "arrays": {"x": np.full(64, i, dtype=np.float32), "idx": np.arange(i + 1)},
+        "arrays": {"x": np.arange(4096, dtype=np.float32) + i, "idx": np.arange(i + 1)},
         "summary": {"i": i, "double": 2 * i},
         "provenance": {"seed": i, "device": "cpu"},
     }
@@ -49,7 +49,7 @@ def _check(result: results.Result, i: int) -> None:
     """``result`` is exactly what ``_make({"i": i})`` produces."""
     assert result.config == {"i": i}
     assert result.summary == {"i": i, "double": 2 * i}
-    np.testing.assert_array_equal(result.arrays["x"], np.full(64, i, dtype=np.float32))
+    np.testing.assert_array_equal(result.arrays["x"], np.arange(4096, dtype=np.float32) + i)
     np.testing.assert_array_equal(result.arrays["idx"], np.arange(i + 1))
 
 
@@ -308,7 +308,7 @@ def test_thread_pool_sweep_equals_local_sweep(tmp_path: Path) -> None:
 
 def test_concurrent_writers_never_corrupt(store: Store) -> None:
     def writer(t: int) -> None:
-        for j in range(6):
+        for j in range(10):
             config = {"i": (t + j) % 5}
             out = _make(config)
             store.save("c", config, arrays=out["arrays"], summary=out["summary"])
@@ -338,7 +338,7 @@ from fa_companion.results import Store, sweep
 def slow(config):
     time.sleep(0.2)
     i = config["i"]
-    return {"arrays": {"x": np.full(64, i, dtype=np.float32), "idx": np.arange(i + 1)},
+    return {"arrays": {"x": np.arange(4096, dtype=np.float32) + i, "idx": np.arange(i + 1)},
             "summary": {"i": i, "double": 2 * i}}
 
 sweep(slow, [{"i": i} for i in range(12)], store=Store(sys.argv[1], allow_compute=True),
