@@ -38,7 +38,7 @@ from typing import Any, BinaryIO
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
+from tqdm import tqdm
 
 __all__ = [
     "MissingResultError",

@@ -141,7 +141,7 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
     the file is removed when training completes. A member whose loss becomes NaN or ±inf is
     recorded as diverged in ``diverged_epoch`` and training goes on for the others.
     """
-    from tqdm.auto import tqdm
+    from tqdm import tqdm
 
     x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test
     device = x_train.device
