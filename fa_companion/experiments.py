@@ -2,22 +2,37 @@
 
 :func:`ensemble_config` builds the config of one ensemble training run and :func:`run_ensemble`
 executes it (``config -> {"arrays", "summary", "provenance"}``), so chapters only choose configs,
-read results through :mod:`fa_companion.results` and plot.
+read results through :mod:`fa_companion.results` and plot. :func:`condition_config` is the config
+of Paper B's MLP under one rule and θ_init: chapters that analyse the *same* trained networks
+(Paper B's Figs 4-7: angles, Hessians, corruptions, attacks) build it with the same arguments and
+so share the hash. Trained weights are not committed (DESIGN.md: no checkpoints in the store); they
+are kept in a local model cache, ``<repo>/.cache/models/``, and :func:`trained_ensemble` returns
+them, training first when they are missing.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from . import resolve_device
 from .models import FeedbackMLP, Member
+from .results import atomic_write, config_hash, repo_root
 from .train import TrainConfig, train
 
-__all__ = ["ensemble_config", "members_from_config", "run_ensemble", "stored_ensemble"]
+__all__ = [
+    "ensemble_config",
+    "condition_config",
+    "members_from_config",
+    "run_ensemble",
+    "stored_ensemble",
+    "model_cache_path",
+    "trained_ensemble",
+]
 
 
 def ensemble_config(
@@ -28,7 +43,7 @@ def ensemble_config(
     n_test: int | None = None,
     hidden: Sequence[int] = (512, 512),
     activation: str = "relu",
-    train: TrainConfig = TrainConfig(),
+    train: TrainConfig | None = None,
     data_seed: int = 0,
 ) -> dict:
     """The config of one ensemble run: data, architecture, members and training hyperparameters.
@@ -44,17 +59,56 @@ def ensemble_config(
         "hidden": list(hidden),
         "activation": activation,
         "members": [m.to_dict() for m in members],
-        "train": train.to_dict(),
+        "train": (train or TrainConfig()).to_dict(),
     }
+
+
+def condition_config(rule: str, theta_init: float | None, seeds: Sequence[int], *,
+                     dataset: str = "fashion_mnist", n_train: int | None = None,
+                     n_test: int | None = None, epochs: int = 30) -> dict:
+    """Paper B's MLP (784/3072-512-512-10, ReLU, Adam of §B.3) under one rule and θ_init, one
+    network per seed: the shared unit of chapters 07 and 09-12."""
+    members = [Member(rule, theta_init, int(s)) for s in seeds]
+    return ensemble_config(members, dataset=dataset, n_train=n_train, n_test=n_test,
+                           train=TrainConfig(epochs=epochs))
 
 
 def members_from_config(config: dict) -> list[Member]:
     return [Member(**m) for m in config["members"]]
 
 
-def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None) -> dict:
+def model_cache_path(config: dict) -> Path:
+    """Where the trained weights of ``config`` are cached locally (gitignored)."""
+    return repo_root() / ".cache" / "models" / f"ensemble-{config_hash(config)}.pt"
+
+
+def _save_model(model: FeedbackMLP, config: dict) -> None:
+    state = {"config": config, "sizes": list(model.sizes),
+             "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+    path = model_cache_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, lambda fh: torch.save(state, fh))
+
+
+def trained_ensemble(config: dict, *, device="auto") -> FeedbackMLP:
+    """The ensemble of ``config`` after training: from the local model cache, else trained now
+    (resumably) and cached. Call it only where computing is allowed (inside a store's compute
+    function)."""
+    path = model_cache_path(config)
+    if not path.exists():
+        run_ensemble(config, device=device, checkpoint=path.with_suffix(".partial"))
+    state = torch.load(path, map_location="cpu", weights_only=False)
+    model = FeedbackMLP(state["sizes"], members_from_config(config),
+                        activation=config["activation"])
+    model.load_state_dict(state["state_dict"])
+    return model.to(resolve_device(device)).eval()
+
+
+def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None,
+                 keep_model: bool = True) -> dict:
     """Train the ensemble described by ``config`` (see :func:`ensemble_config`); return its history
-    as arrays plus a summary of final accuracies, for :meth:`fa_companion.results.Store.save`."""
+    as arrays plus a summary of final accuracies, for :meth:`fa_companion.results.Store.save`.
+    With ``keep_model`` the trained weights go to the local model cache (:func:`trained_ensemble`)."""
     from .data import load_dataset
 
     dev = resolve_device(device)
@@ -69,6 +123,8 @@ def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None)
     history = train(model, data, cfg, checkpoint=checkpoint, progress=progress,
                     desc=", ".join(sorted({m.label for m in members})))
     wall = time.perf_counter() - t0
+    if keep_model:
+        _save_model(model, config)
     final = history["test_acc"][-1]
     summary = {
         "labels": [m.label for m in members],

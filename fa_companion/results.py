@@ -44,9 +44,11 @@ __all__ = [
     "MissingResultError",
     "Result",
     "Store",
+    "atomic_write",
     "chapter_store",
     "config_hash",
     "provenance",
+    "repo_root",
     "sweep",
 ]
 
@@ -201,7 +203,7 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     """Write ``path`` through a unique temp file beside it, fsync it, then rename it into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{secrets.token_hex(6)}")
@@ -360,8 +362,8 @@ class Store:
             }
         )
         text = json.dumps(meta, indent=1, sort_keys=True) + "\n"
-        _atomic_write(self._path(name, key, ".npz"), _write_npz(arrays))
-        _atomic_write(self._path(name, key, ".json"), lambda f: f.write(text.encode("utf-8")))
+        atomic_write(self._path(name, key, ".npz"), _write_npz(arrays))
+        atomic_write(self._path(name, key, ".json"), lambda f: f.write(text.encode("utf-8")))
         self._checkpoint_file(name, key).unlink(missing_ok=True)
         # Round-trip through JSON so the returned Result equals what load() gives back.
         return Result(**{k: v for k, v in json.loads(text).items() if k != "arrays"}, arrays=arrays)
@@ -408,7 +410,7 @@ class Store:
         path.parent.mkdir(parents=True, exist_ok=True)
         ignore = path.parent / ".gitignore"
         if not ignore.exists():
-            _atomic_write(ignore, lambda f: f.write(b"*\n"))
+            atomic_write(ignore, lambda f: f.write(b"*\n"))
         return path
 
     def list(self, name: str | None = None) -> list[dict[str, Any]]:
@@ -495,7 +497,7 @@ def sweep(
     return [found[k] for k in keys]
 
 
-def _repo_root() -> Path:
+def repo_root() -> Path:
     """env ``FA_COMPANION_ROOT``, else the checkout holding this package (if it has ``book/``),
     else the current directory."""
     if os.environ.get(ROOT_ENV):
@@ -513,7 +515,7 @@ def chapter_store(chapter: str, profile: str) -> Store:
     - ``"paper"``: ``<repo>/results-paper/<chapter>/``, compute always allowed.
     """
     _check_name(chapter, "chapter")
-    repo = _repo_root()
+    repo = repo_root()
     roots = {
         "ci": repo / ".cache" / "results" / "ci" / chapter,
         "book": repo / "book" / "results" / chapter,

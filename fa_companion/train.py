@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .metrics import layer_angle_stats, update_angles
+from .results import atomic_write
 
 __all__ = ["TrainConfig", "make_optimizer", "evaluate", "train", "progress_enabled"]
 
@@ -111,20 +111,6 @@ def _generators(model) -> list[torch.Generator]:
     return [torch.Generator().manual_seed(10_007 * m.seed + 1) for m in model.members]
 
 
-def _atomic_torch_save(obj, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.tmp-")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(obj, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def _snapshot(model, x_probe, y_probe) -> dict[str, np.ndarray]:
     stats = layer_angle_stats(model)
     stats["update_angle"] = update_angles(model, x_probe, y_probe)
@@ -198,13 +184,10 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
         bar.update(1)
         bar.set_postfix(test_acc=f"{float(np.nanmean(rows[-1]['test_acc'])):.2f}")
         if ckpt is not None and epoch < cfg.epochs:
-            _atomic_torch_save(
-                {"identity": _identity(model, cfg),
-                 "model": model.state_dict(), "optimizer": opt.state_dict(),
-                 "generators": [g.get_state() for g in gens], "rows": rows,
-                 "diverged": diverged, "epoch_seconds": epoch_seconds},
-                ckpt,
-            )
+            state = {"identity": _identity(model, cfg), "model": model.state_dict(),
+                     "optimizer": opt.state_dict(), "generators": [g.get_state() for g in gens],
+                     "rows": rows, "diverged": diverged, "epoch_seconds": epoch_seconds}
+            atomic_write(ckpt, lambda fh: torch.save(state, fh))  # noqa: B023 (called at once)
     bar.close()
     if ckpt is not None:
         ckpt.unlink(missing_ok=True)
