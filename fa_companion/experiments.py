@@ -12,6 +12,7 @@ them, training first when they are missing.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -20,13 +21,15 @@ import numpy as np
 import torch
 
 from . import resolve_device
-from .models import FeedbackMLP, Member
+from .models import CNNEnsemble, FeedbackMLP, Member
 from .results import atomic_write, config_hash, repo_root
-from .train import TrainConfig, train
+from .train import TrainConfig, early_stopping, train
 
 __all__ = [
     "ensemble_config",
     "condition_config",
+    "cnn_config",
+    "build_model",
     "members_from_config",
     "run_ensemble",
     "stored_ensemble",
@@ -77,35 +80,54 @@ def members_from_config(config: dict) -> list[Member]:
     return [Member(**m) for m in config["members"]]
 
 
+def cnn_config(arch: str, members: Sequence[Member], *, width: float = 1.0, **kwargs) -> dict:
+    """The config of an ensemble of Table S1 CNNs (``arch`` "lenet" or "alexnet"); ``kwargs`` as
+    for :func:`ensemble_config` (its MLP-only keys are ignored by the CNN)."""
+    return {**ensemble_config(members, **kwargs), "arch": arch, "width": float(width)}
+
+
+def build_model(config: dict, input_shape: Sequence[int], num_classes: int):
+    """The untrained ensemble of ``config``: a :class:`FeedbackMLP`, or a :class:`CNNEnsemble`
+    when the config names an ``arch``."""
+    members = members_from_config(config)
+    if "arch" in config:
+        return CNNEnsemble(config["arch"], input_shape, num_classes, members, config["width"])
+    sizes = (math.prod(input_shape), *config["hidden"], num_classes)
+    return FeedbackMLP(sizes, members, activation=config["activation"])
+
+
 def model_cache_path(config: dict) -> Path:
     """Where the trained weights of ``config`` are cached locally (gitignored)."""
     return repo_root() / ".cache" / "models" / f"ensemble-{config_hash(config)}.pt"
 
 
-def _save_model(model: FeedbackMLP, config: dict) -> None:
-    state = {"config": config, "sizes": list(model.sizes),
-             "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
+def _save_model(model, config: dict) -> None:
+    state = {"config": config, "state_dict": {k: v.detach().cpu() for k, v in model.state_dict().items()}}
     path = model_cache_path(config)
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, lambda fh: torch.save(state, fh))
 
 
-def trained_ensemble(config: dict, *, device="auto") -> FeedbackMLP:
+def trained_ensemble(config: dict, *, device="auto"):
     """The ensemble of ``config`` after training: from the local model cache, else trained now
     (resumably) and cached. Call it only where computing is allowed (inside a store's compute
     function)."""
     path = model_cache_path(config)
     if not path.exists():
-        run_ensemble(config, device=device, checkpoint=path.with_suffix(".partial"))
+        run_ensemble(config, device=device, checkpoint=path.with_suffix(".partial"),
+                     keep_model=True)
+    from .data import load_dataset
+
     state = torch.load(path, map_location="cpu", weights_only=False)
-    model = FeedbackMLP(state["sizes"], members_from_config(config),
-                        activation=config["activation"])
+    data = load_dataset(config["dataset"], n_train=config["n_train"], n_test=config["n_test"],
+                        seed=config["data_seed"])
+    model = build_model(config, data.input_shape, data.num_classes)
     model.load_state_dict(state["state_dict"])
     return model.to(resolve_device(device)).eval()
 
 
 def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None,
-                 keep_model: bool = True) -> dict:
+                 keep_model: bool = False) -> dict:
     """Train the ensemble described by ``config`` (see :func:`ensemble_config`); return its history
     as arrays plus a summary of final accuracies, for :meth:`fa_companion.results.Store.save`.
     With ``keep_model`` the trained weights go to the local model cache (:func:`trained_ensemble`)."""
@@ -113,15 +135,18 @@ def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None,
 
     dev = resolve_device(device)
     data = load_dataset(config["dataset"], device=dev, n_train=config["n_train"],
-                        n_test=config["n_test"], seed=config["data_seed"]).flat()
+                        n_test=config["n_test"], seed=config["data_seed"])
     members = members_from_config(config)
-    sizes = (data.input_dim, *config["hidden"], data.num_classes)
-    model = FeedbackMLP(sizes, members, activation=config["activation"]).to(dev)
+    model = build_model(config, data.input_shape, data.num_classes).to(dev)
+    if "arch" not in config:
+        data = data.flat()
     tc = config["train"]
     cfg = TrainConfig(**{**tc, "betas": tuple(tc["betas"])})
     t0 = time.perf_counter()
     history = train(model, data, cfg, checkpoint=checkpoint, progress=progress,
                     desc=", ".join(sorted({m.label for m in members})))
+    if dev.type == "cuda":
+        torch.cuda.synchronize(dev)
     wall = time.perf_counter() - t0
     if keep_model:
         _save_model(model, config)
@@ -134,16 +159,21 @@ def run_ensemble(config: dict, *, device="auto", checkpoint=None, progress=None,
         "n_diverged": int((history["diverged_epoch"] >= 0).sum()),
         "data_source": data.source,
     }
-    if torch.cuda.is_available() and dev.type == "cuda":
-        torch.cuda.synchronize()
+    if cfg.patience is not None:
+        stop, best, _ = early_stopping(history["test_acc"], cfg.patience)
+        summary["stop_epoch"] = stop.tolist()
+        summary["best_test_acc"] = [round(float(a), 4) for a in best]
     return {"arrays": {k: np.asarray(v) for k, v in history.items()}, "summary": summary,
             "provenance": {"device": str(dev), "wall_time_s": wall}}
 
 
-def stored_ensemble(store, config: dict, *, device="auto", name: str = "ensemble"):
+def stored_ensemble(store, config: dict, *, device="auto", name: str = "ensemble",
+                    keep_model: bool = False):
     """The stored result of :func:`run_ensemble` for ``config``, computed (resumably, with a
-    per-epoch checkpoint beside the store) only when it is missing and computing is allowed."""
+    per-epoch checkpoint beside the store) only when it is missing and computing is allowed;
+    ``keep_model`` also caches the trained weights for :func:`trained_ensemble`."""
     return store.get_or_compute(
         name, config,
-        lambda c: run_ensemble(c, device=device, checkpoint=store.checkpoint_path(name, c)),
+        lambda c: run_ensemble(c, device=device, checkpoint=store.checkpoint_path(name, c),
+                               keep_model=keep_model),
     )

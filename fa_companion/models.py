@@ -20,7 +20,16 @@ from torch import Tensor, nn
 from .feedback import check_rule, feedback_linear
 from .init import HE_GAIN, check_theta, init_weights_and_feedback
 
-__all__ = ["Member", "ACTIVATIONS", "activation_fn", "FeedbackMLP", "members_grid"]
+__all__ = [
+    "Member",
+    "ACTIVATIONS",
+    "activation_fn",
+    "FeedbackMLP",
+    "members_grid",
+    "CNN_ARCHS",
+    "FeedbackCNN",
+    "CNNEnsemble",
+]
 
 ACTIVATIONS = ("relu", "tanh", "tanh_relu", "linear")
 
@@ -193,3 +202,111 @@ class FeedbackMLP(nn.Module):
     def extra_repr(self) -> str:
         rules = sorted({m.label for m in self.members})
         return f"sizes={self.sizes}, members={self.n_members} ({', '.join(rules)}), activation={self.activation!r}"
+
+
+# Paper B Table S1's two CNNs. The paper names them only ("a LeNet variant, two convolutional and
+# three fully connected layers"; "an AlexNet variant, five convolutional and three fully connected
+# layers"); these are the classic layouts, with ``width`` scaling channels and hidden units.
+# ("conv", channels, kernel, padding) | ("pool",) | ("fc", units); the last fc is the classifier.
+CNN_ARCHS = {
+    "lenet": (("conv", 6, 5, 0), ("pool",), ("conv", 16, 5, 0), ("pool",),
+              ("fc", 120), ("fc", 84), ("fc", None)),
+    "alexnet": (("conv", 64, 3, 1), ("pool",), ("conv", 192, 3, 1), ("pool",),
+                ("conv", 384, 3, 1), ("conv", 256, 3, 1), ("conv", 256, 3, 1), ("pool",),
+                ("fc", 1024), ("fc", 512), ("fc", None)),
+}
+
+
+class FeedbackCNN(nn.Module):
+    """One CNN of Table S1 whose every layer (conv and fc) follows the member's rule; ReLU after
+    every layer but the last, 2×2 max-pooling where the architecture says."""
+
+    def __init__(self, arch: str, input_shape: Sequence[int], num_classes: int,
+                 member: Member = Member(), width: float = 1.0) -> None:
+        from .feedback import FeedbackConv2d, FeedbackLinear
+        from .init import init_weights_and_feedback
+
+        super().__init__()
+        if arch not in CNN_ARCHS:
+            raise ValueError(f"unknown CNN {arch!r}; valid: {tuple(CNN_ARCHS)}")
+        if width <= 0:
+            raise ValueError(f"width must be > 0, got {width}")
+        c, h, w = (int(n) for n in input_shape)
+        self.member, self.arch = member, arch
+        layers, self.plan = nn.ModuleList(), []
+        for spec in CNN_ARCHS[arch]:
+            if spec[0] == "pool":
+                self.plan.append("pool")
+                h, w = h // 2, w // 2
+            elif spec[0] == "conv":
+                out = max(1, round(spec[1] * width))
+                layers.append(FeedbackConv2d(c, out, spec[2], padding=spec[3], rule=member.rule))
+                c, h, w = out, h - spec[2] + 2 * spec[3] + 1, w - spec[2] + 2 * spec[3] + 1
+                self.plan.append(len(layers) - 1)
+            else:
+                n_in = c * h * w if h else c
+                out = num_classes if spec[1] is None else max(1, round(spec[1] * width))
+                layers.append(FeedbackLinear(n_in, out, rule=member.rule))
+                c, h, w = out, 0, 0
+                self.plan.append(len(layers) - 1)
+            if h < 0 or (h == 0 and spec[0] != "fc"):
+                raise ValueError(f"input {tuple(input_shape)} is too small for {arch!r}")
+        self.layers = layers
+        draws = init_weights_and_feedback([m.weight.shape for m in layers], seed=member.seed,
+                                          theta_init=member.theta, a=member.a, b=member.b)
+        with torch.no_grad():
+            for m, (wt, fb) in zip(layers, draws):
+                m.weight.copy_(wt)
+                m.feedback.copy_(fb)
+                m.bias.zero_()
+
+    def forward(self, x: Tensor, *, backward: str = "own") -> Tensor:
+        from .feedback import FeedbackConv2d, feedback_conv2d, feedback_linear
+
+        if backward not in ("own", "bp"):
+            raise ValueError(f"backward must be 'own' or 'bp', got {backward!r}")
+        last = len(self.layers) - 1
+        for step in self.plan:
+            if step == "pool":
+                x = F.max_pool2d(x, 2)
+                continue
+            m = self.layers[step]
+            fb = None if backward == "bp" or m.rule == "bp" else m.feedback
+            if isinstance(m, FeedbackConv2d):
+                x = feedback_conv2d(x, m.weight, m.bias, fb, m.stride, m.padding)
+            else:
+                x = feedback_linear(x.flatten(1), m.weight, m.bias, fb)
+            if step != last:
+                x = F.relu(x)
+        return x
+
+
+class CNNEnsemble(nn.Module):
+    """K independent :class:`FeedbackCNN` s behind the ensemble interface of :class:`FeedbackMLP`
+    (logits ``(K, N, classes)``; shared ``(N, C, H, W)`` or per-member ``(K, N, C, H, W)`` inputs).
+    Members run one after the other: convolutions gain little from batching on a CPU. Alignment
+    angles are not tracked (``tracks_alignment = False``)."""
+
+    tracks_alignment = False
+
+    def __init__(self, arch: str, input_shape: Sequence[int], num_classes: int,
+                 members: Sequence[Member], width: float = 1.0) -> None:
+        super().__init__()
+        self.members = list(members)
+        if not self.members:
+            raise ValueError("an ensemble needs at least one Member")
+        self.nets = nn.ModuleList(FeedbackCNN(arch, input_shape, num_classes, m, width)
+                                  for m in self.members)
+
+    @property
+    def n_members(self) -> int:
+        return len(self.members)
+
+    def forward(self, x: Tensor, *, backward: str = "own") -> Tensor:
+        if x.dim() == 5:
+            if x.shape[0] != self.n_members:
+                raise ValueError(f"per-member input needs K={self.n_members}, got {tuple(x.shape)}")
+            return torch.stack([net(xk, backward=backward) for net, xk in zip(self.nets, x)])
+        if x.dim() != 4:
+            raise ValueError(f"CNN input must be (N, C, H, W) or (K, N, C, H, W), got {tuple(x.shape)}")
+        return torch.stack([net(x, backward=backward) for net in self.nets])

@@ -22,6 +22,9 @@ __all__ = [
     "fig_learning_curves",
     "fig_final_accuracy",
     "fig_memory_cost",
+    "fig_accuracy_vs_theta",
+    "fig_variance_grid",
+    "fig_score_against",
 ]
 
 _FIXED_COLORS = {"BP": "0.15", "FA": "#d62728", "FA 90°": "#d62728"}
@@ -144,6 +147,72 @@ def fig_memory_cost(sizes: Sequence[int], iterations: int, rules=("bp", "fa", "i
                 ls="--" if rule == "fa" else "-")
     ax.set(xlabel="training iterations", ylabel="weights moved to the backward path (MiB)",
            yscale="symlog")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def fig_accuracy_vs_theta(thetas: Sequence[float], values: Sequence[np.ndarray],
+                          reference: np.ndarray | None = None, *, ylabel: str = "final test accuracy (%)",
+                          reference_label: str = "BP") -> Figure:
+    """Paper B Fig 4d-style: a metric against θ_init (mean ± SD over networks), with the reference
+    condition (BP) as a dashed line and grey band."""
+    fig, ax = plt.subplots(figsize=(3.8, 3.0))
+    v = [np.asarray(x, dtype=float) for x in values]
+    means = np.array([x.mean() for x in v])
+    sds = np.array([x.std(ddof=1) if x.size > 1 else 0.0 for x in v])
+    ax.errorbar(thetas, means, yerr=sds, fmt="o-", color=rule_color("IFA 0°"), capsize=3,
+                label="IFA (θ_init), 90° = FA")
+    if reference is not None:
+        r = np.asarray(reference, dtype=float)
+        ax.axhline(r.mean(), color=rule_color("BP"), ls="--", lw=1, label=reference_label)
+        if r.size > 1:
+            ax.axhspan(r.mean() - r.std(ddof=1), r.mean() + r.std(ddof=1), color="0.5", alpha=0.15, lw=0)
+    ax.set(xlabel="initial alignment angle θ_init (°)", ylabel=ylabel)
+    ax.set_xticks(list(thetas)[:: max(1, len(thetas) // 6)])
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def fig_variance_grid(a_values: Sequence[float], b_values: Sequence[float],
+                      scores: Mapping[str, np.ndarray], diverged: Mapping[str, np.ndarray],
+                      landmarks: Sequence[tuple[float, float]] = (), *,
+                      cbar_label: str = "max training accuracy (%)") -> Figure:
+    """Paper B Fig 3a / S5: a score over the (a, b) grid of init scales, one panel per rule.
+
+    ``scores[rule]`` has shape ``(len(a_values), len(b_values))``; diverged cells are hatched
+    with an ×; landmarks are circles numbered 1, 2, … in the order given (Paper B's ①-④).
+    """
+    fig, axes = plt.subplots(1, len(scores), figsize=(3.9 * len(scores), 3.5), squeeze=False)
+    ticks = [f"{v:.0e}" if v < 0.1 else (f"{v:.3g}") for v in a_values]
+    for ax, (rule, s) in zip(axes[0], scores.items()):
+        im = ax.imshow(s.T, origin="lower", cmap="viridis", vmin=0, vmax=100, aspect="auto")
+        bad = np.argwhere(diverged[rule])
+        ax.scatter(bad[:, 0], bad[:, 1], marker="x", color="white", s=18, lw=1)
+        for j, (la, lb) in enumerate(landmarks):
+            ia, ib = int(np.argmin(np.abs(np.log(a_values) - np.log(la)))), int(
+                np.argmin(np.abs(np.log(b_values) - np.log(lb))))
+            ax.scatter(ia, ib, s=120, facecolors="none", edgecolors="red", lw=1.2)
+            ax.text(ia, ib, str(j + 1), color="red", ha="center", va="center", fontsize=7)
+        ax.set_xticks(range(len(a_values)), ticks, rotation=60)
+        ax.set_yticks(range(len(b_values)), [f"{v:.0e}" if v < 0.1 else f"{v:.3g}" for v in b_values])
+        ax.set(title=rule, xlabel="forward scale a (W ~ N(0, a²/fan_in))",
+               ylabel="feedback scale b (B ~ N(0, b²/fan_in))")
+        ax.grid(False)
+    fig.colorbar(im, ax=axes[0].tolist(), label=cbar_label, shrink=0.85)
+    return fig
+
+
+def fig_score_against(x: Sequence[float], values: Mapping[str, Sequence[np.ndarray]], *,
+                      xlabel: str, ylabel: str, logx: bool = False) -> Figure:
+    """A score against a swept setting (depth, training-set size), mean ± SD over networks per rule."""
+    fig, ax = plt.subplots(figsize=(3.9, 3.0))
+    for label, vals in values.items():
+        m = np.array([np.nanmean(v) for v in vals])
+        s = np.array([np.nanstd(v, ddof=1) if np.size(v) > 1 else 0.0 for v in vals])
+        ax.errorbar(x, m, yerr=s, fmt="o-", ms=4, capsize=3, color=rule_color(label), label=label)
+    ax.set(xlabel=xlabel, ylabel=ylabel, xscale="log" if logx else "linear")
     ax.legend()
     fig.tight_layout()
     return fig

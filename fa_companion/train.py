@@ -10,7 +10,9 @@ History (arrays with a leading epoch axis of length ``epochs + 1``; row 0 is the
 are the running mean over the epoch's mini-batches, as training scripts usually report; row 0 is a
 full pass over the training set at initialization), ``angle_mean``, ``angle_sd``, ``angle_frob``
 and ``update_angle`` of shape ``(E+1, n_layers, K)``, ``diverged_epoch`` of shape ``(K,)`` (−1 when
-the member never produced a non-finite loss) and ``epoch_seconds`` of shape ``(E,)``.
+the member never produced a non-finite loss) and ``epoch_seconds`` of shape ``(E,)``. With
+``TrainConfig.patience``, training ends early once every member has met the early-stopping rule
+(:func:`early_stopping`), and the arrays have fewer rows.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from torch import Tensor
 from .metrics import layer_angle_stats, update_angles
 from .results import atomic_write
 
-__all__ = ["TrainConfig", "make_optimizer", "evaluate", "train", "progress_enabled"]
+__all__ = ["TrainConfig", "make_optimizer", "evaluate", "train", "early_stopping", "progress_enabled"]
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -47,6 +49,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     eval_batch_size: int = 5000
     probe_size: int = 512  # training samples used for the update angles each epoch
+    patience: int | None = None  # early stopping on test accuracy (Paper B Table S2: 10)
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -63,9 +66,13 @@ class TrainConfig:
             raise ValueError(f"betas must be two numbers in [0, 1), got {self.betas}")
         if not self.eps > 0:
             raise ValueError(f"eps must be > 0, got {self.eps}")
+        if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
+            raise ValueError(f"patience must be None or a positive int, got {self.patience!r}")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The config as a dict; options left at ``None`` are omitted, so that adding an option
+        never changes the hash (:func:`fa_companion.results.config_hash`) of existing results."""
+        return {k: v for k, v in asdict(self).items() if v is not None}
 
 
 def progress_enabled(progress: bool | None = None) -> bool:
@@ -111,7 +118,27 @@ def _generators(model) -> list[torch.Generator]:
     return [torch.Generator().manual_seed(10_007 * m.seed + 1) for m in model.members]
 
 
+def early_stopping(test_acc: np.ndarray, patience: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paper B Table S2's rule, per network: train until the test accuracy has not improved for
+    ``patience`` epochs. ``test_acc`` has shape ``(E+1, K)`` (row 0: initialization). Returns the
+    stopping epoch (E when the rule never fired), the best accuracy up to it and its epoch."""
+    acc = np.asarray(test_acc, dtype=float)
+    n_rows, k = acc.shape
+    best = np.full(k, -np.inf)
+    best_epoch = np.zeros(k, dtype=np.int64)
+    stop = np.full(k, n_rows - 1, dtype=np.int64)
+    running = np.ones(k, dtype=bool)
+    for e in range(n_rows):
+        better = running & (acc[e] > best)
+        best[better], best_epoch[better] = acc[e][better], e
+        fired = running & (e - best_epoch >= patience)
+        stop[fired], running[fired] = e, False
+    return stop, best, best_epoch
+
+
 def _snapshot(model, x_probe, y_probe) -> dict[str, np.ndarray]:
+    if not getattr(model, "tracks_alignment", True):
+        return {}
     stats = layer_angle_stats(model)
     stats["update_angle"] = update_angles(model, x_probe, y_probe)
     return {k: v.cpu().numpy() for k, v in stats.items()}
@@ -183,11 +210,15 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
         epoch_seconds.append(time.perf_counter() - t0)
         bar.update(1)
         bar.set_postfix(test_acc=f"{float(np.nanmean(rows[-1]['test_acc'])):.2f}")
-        if ckpt is not None and epoch < cfg.epochs:
+        done = cfg.patience is not None and bool((epoch - early_stopping(
+            np.stack([r["test_acc"] for r in rows]), cfg.patience)[2] >= cfg.patience).all())
+        if ckpt is not None and epoch < cfg.epochs and not done:
             state = {"identity": _identity(model, cfg), "model": model.state_dict(),
                      "optimizer": opt.state_dict(), "generators": [g.get_state() for g in gens],
                      "rows": rows, "diverged": diverged, "epoch_seconds": epoch_seconds}
             atomic_write(ckpt, lambda fh: torch.save(state, fh))  # noqa: B023 (called at once)
+        if done:  # every member has met the early-stopping rule
+            break
     bar.close()
     if ckpt is not None:
         ckpt.unlink(missing_ok=True)
@@ -198,8 +229,9 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
 
 
 def _identity(model, cfg: TrainConfig) -> dict:
-    """What a checkpoint must match to be resumed: the members, the widths and the config."""
-    return {"members": [m.to_dict() for m in model.members], "sizes": list(model.sizes),
+    """What a checkpoint must match to be resumed: the members, the tensor shapes and the config."""
+    return {"members": [m.to_dict() for m in model.members],
+            "shapes": {k: list(v.shape) for k, v in model.state_dict().items()},
             "train": cfg.to_dict()}
 
 

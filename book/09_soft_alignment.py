@@ -1,0 +1,156 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Soft alignment: sweeping the initial angle θ_init
+#
+# *Paper B, §4.3 and Supplementary A.3.1–A.3.2; Fig 4, Figs S8–S9.*
+#
+# Algorithm 1 of Paper B {cite}`cheon2025ifa` initializes W = Bᵀ cos θ_init + R sin θ_init: θ_init = 0°
+# is full initial alignment (IFA), θ_init = 90° is plain feedback alignment. The paper sweeps θ_init
+# from 0° to 90° and claims:
+#
+# 1. **Fig 4b, S8 (angle dynamics).** Strong initial alignment *relaxes* during training (the angle
+#    grows), weak initial alignment *tightens* (the angle shrinks).
+# 2. **Fig 4c-d, S9 (performance).** Accuracy rises with initial alignment (smaller θ_init) and
+#    saturates near BP's level for strong alignment.
+#
+# **What we run.** The same MLP and optimizer as chapter 07 (784-512-512-10, ReLU, Adam β₁ = 0.99,
+# β₂ = 0.999, lr 10⁻⁴, batch 128, 30 epochs) on Fashion-MNIST (the paper: CIFAR-10), for θ_init ∈ {0°,
+# 10°, …, 90°} and BP, `n_networks` networks each. These trained networks are also the ones that
+# chapters 10-12 analyse (Hessians, corruptions, attacks).
+
+# %%
+# %matplotlib inline
+import numpy as np
+from scipy import stats
+
+import fa_companion
+from fa_companion import plotting
+from fa_companion.experiments import condition_config, stored_ensemble
+from fa_companion.results import chapter_store
+from fa_companion.stats import mean_sd
+
+fa_companion.seed_everything(0)
+plotting.use_house_style()
+
+# %% tags=["parameters"]
+profile = "book"
+dataset = "fashion_mnist"
+n_networks = 5
+epochs = 30
+n_train = None  # None: the full training set
+n_test = None
+thetas = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
+device = "auto"
+
+# %% [markdown]
+# ## Training
+#
+# One ensemble of `n_networks` networks per condition (seeds 0 … n−1, so network *i* starts from the
+# same B₀ and R under every θ_init). Stored in `book/results/09_soft_alignment/`; the trained weights
+# stay in the local model cache for chapters 10-12.
+
+# %%
+store = chapter_store("09_soft_alignment", profile)
+seeds = range(n_networks)
+common = dict(dataset=dataset, n_train=n_train, n_test=n_test, epochs=epochs)
+conditions = {"BP": ("bp", None)} | {f"IFA {t}°": ("ifa", float(t)) for t in thetas}
+histories = {
+    label: stored_ensemble(store, condition_config(rule, theta, seeds, **common), device=device,
+                           keep_model=True).arrays
+    for label, (rule, theta) in conditions.items()
+}
+ifa_labels = [f"IFA {t}°" for t in thetas]
+print(f"conditions: {list(conditions)}; networks each: {n_networks}; epochs: {epochs}; data: {dataset}")
+
+# %% [markdown]
+# ## Fig 4b and Fig S8: alignment dynamics per layer
+#
+# Per-neuron angle between forward and feedback weights (§B.4), mean over neurons averaged over
+# networks; band: SD across neurons. Layer 2 is the output layer (Paper B's "final layer"); Fig 4b shows
+# the penultimate weights, Fig S8 both layers.
+
+# %%
+fig = plotting.fig_alignment_angles({k: histories[k] for k in ifa_labels}, layers=(1, 2))
+
+# %%
+change = {}
+for label in ifa_labels:
+    a = histories[label]["angle_mean"].mean(-1)  # (epochs+1, layers)
+    change[label] = a[-1] - a[0]
+    print(f"{label:8s} layer 1: {a[0, 1]:5.1f}° → {a[-1, 1]:5.1f}°   layer 2: {a[0, 2]:5.1f}° → {a[-1, 2]:5.1f}°")
+relaxes = [t for t, lab in zip(thetas, ifa_labels) if change[lab][1:].min() > 0]
+tightens = [t for t, lab in zip(thetas, ifa_labels) if change[lab][1:].max() < 0]
+print(f"angle grows in both layers (relaxes) for θ_init ∈ {relaxes}; shrinks (tightens) for θ_init ∈ {tightens}")
+
+# %% [markdown]
+# ## Fig S9: learning curves
+#
+# Mean ± SD over networks for BP and a subset of angles (all angles are in the stored results).
+
+# %%
+shown = ["BP"] + [f"IFA {t}°" for t in thetas if t in (0, 30, 60, 90)]
+fig = plotting.fig_learning_curves({k: histories[k] for k in shown})
+
+# %% [markdown]
+# ## Fig 4c-d: final accuracy against θ_init
+
+# %%
+final_test = [histories[lab]["test_acc"][-1] for lab in ifa_labels]
+final_train = [histories[lab]["train_acc"][-1] for lab in ifa_labels]
+fig = plotting.fig_accuracy_vs_theta(thetas, final_test, histories["BP"]["test_acc"][-1])
+bp_m, bp_s = mean_sd(histories["BP"]["test_acc"][-1])
+print(f"BP       test {bp_m:.2f} ± {bp_s:.2f} %")
+for t, te, tr in zip(thetas, final_test, final_train):
+    m, s = mean_sd(te)
+    print(f"θ = {t:2d}°  test {m:.2f} ± {s:.2f} %   train {mean_sd(tr)[0]:.2f} %   gap to BP {bp_m - m:+.2f}")
+
+# %%
+theta_rep = np.repeat(thetas, [len(v) for v in final_test])
+rho, p_rho = stats.spearmanr(theta_rep, np.concatenate(final_test))
+means = np.array([v.mean() for v in final_test])
+half = len(thetas) // 2
+gain_strong = means[0] - means[half - 1]  # 0° vs the middle of the sweep
+gain_weak = means[half - 1] - means[-1]  # the middle vs FA
+print(f"Spearman ρ(θ_init, test accuracy) = {rho:.2f} (p = {p_rho:.1g})")
+print(f"accuracy gained from {thetas[-1]}° to {thetas[half - 1]}°: {gain_weak:.2f} points; "
+      f"from {thetas[half - 1]}° to {thetas[0]}°: {gain_strong:.2f} points")
+
+# %% [markdown]
+# ## Verdicts
+
+# %%
+verdicts = [
+    ("Fig 4b/S8: strong alignment relaxes, weak alignment tightens",
+     "reproduced" if relaxes and tightens and max(relaxes) < min(tightens)
+     else ("partly reproduced" if relaxes or tightens else "not reproduced")),
+    ("Fig 4c-d/S9: accuracy rises with alignment",
+     "reproduced" if rho < 0 and p_rho < 0.01 else "not reproduced"),
+    ("Fig 4c-d/S9: and saturates (smaller gains at strong alignment)",
+     "reproduced" if 0 <= gain_strong < gain_weak else "not reproduced"),
+]
+for claim, verdict in verdicts:
+    print(f"- {claim}: {verdict}")
+
+# %% [markdown]
+# ## Discussion
+#
+# The verdicts above are computed from the stored runs. On Fashion-MNIST the whole θ_init range lies
+# within a few points of BP, so the sweep resolves smaller effects than on CIFAR-10; with
+# `n_networks` networks per angle the SD bars show which differences between neighbouring angles
+# are resolved.
+#
+# **Where we differ from the paper, and why.** Fashion-MNIST instead of CIFAR-10 (no download here),
+# 5 networks per angle at the book profile (the paper does not state its number for this figure; its
+# main experiments use 10). Training accuracy is the running mean over each epoch's mini-batches.
