@@ -1,6 +1,6 @@
 # fa-companion: build the book and run the tests.
 #
-#   make book          venv + data, execute the chapters at the book profile (from the results
+#   make book          venv + data, execute the chapters listed in _toc.yml at the book profile (from the results
 #                      stored in book/results/, compute forbidden), build _build/html
 #   make test          check-sync, then unit tests + nbval on tests/notebooks/ (pytest's summary
 #                      is the last line)
@@ -73,7 +73,7 @@ data:
 
 # ---- book -----------------------------------------------------------------------------------
 book: venv data
-	$(PY) -m fa_companion.book execute --profile book $(CHAPTERS)
+	$(PY) -m fa_companion.book execute --profile book $(if $(CHAPTERS),$(CHAPTERS),--toc)
 	$(VENV)/bin/jupyter-book build . -W -n --keep-going
 
 execute: venv

@@ -120,6 +120,17 @@ def chapters(book_dir: Path | str | None = None) -> list[str]:
     return sorted(p.stem for p in _book(book_dir).glob(CHAPTER_GLOB) if p.is_file())
 
 
+def toc_chapters(book_dir: Path | str | None = None) -> list[str]:
+    """Stems of the chapters the published book lists in ``_toc.yml`` (``book/NN_name.ipynb``):
+    a chapter whose book-profile results are still being computed stays out of the toc."""
+    import re
+
+    toc = _book(book_dir).parent / "_toc.yml"
+    listed = re.findall(r"file:\s*book/(\d\d_[A-Za-z0-9_]+)", toc.read_text()) if toc.exists() else []
+    available = chapters(book_dir)
+    return [c for c in listed if c in available]
+
+
 def resolve_chapters(names: Iterable[str] | None, book_dir: Path | str | None = None) -> list[str]:
     """Map user-given names to chapter stems; no names means all chapters.
 
@@ -680,6 +691,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("execute", help="execute chapters at a profile into book/NN_name.ipynb")
     add_chapters(p)
+    p.add_argument("--toc", action="store_true",
+                   help="execute the chapters listed in _toc.yml (the published book)")
     p.add_argument("--profile", choices=PROFILES, default="book")
     p.add_argument("--output-dir", type=Path, default=None, help="default: book/")
     p.add_argument(
@@ -713,8 +726,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command in ("execute", "reproduce"):
             allow = True if args.command == "reproduce" else (args.allow_compute or None)
+            names = args.chapters
+            if getattr(args, "toc", False):
+                names = names + [c for c in toc_chapters() if c not in names]
             runs = execute(
-                args.chapters,
+                names,
                 args.profile,
                 args.output_dir,
                 allow_compute=allow,

@@ -358,3 +358,17 @@ def test_refresh_reference_end_to_end(fake):
     assert [r.ok for r in book.refresh_references([CHAPTER], book_dir, ref_dir, log=logs.append)]
     assert ref.read_bytes() == first  # unchanged chapter -> byte-identical reference
     assert any("ok in" in line for line in logs)
+
+
+def test_toc_chapters_lists_only_published_existing_chapters(tmp_path):
+    from fa_companion.book import toc_chapters
+
+    book = tmp_path / "book"
+    book.mkdir()
+    for stem in ("07_a", "08_b"):
+        (book / f"{stem}.py").write_text("# %%\n")
+    (tmp_path / "_toc.yml").write_text(
+        "root: book/intro\nparts:\n  - chapters:\n      - file: book/07_a.ipynb\n"
+        "      - file: book/99_gone.ipynb\n      - file: book/reproducing\n"
+    )
+    assert toc_chapters(book) == ["07_a"]
