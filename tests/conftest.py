@@ -6,7 +6,13 @@ samples, a couple of epochs.
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# No progress bars anywhere under pytest, nbval's kernels included (they inherit this environment):
+# a bar on stderr would be an unexpected output for nbval.
+os.environ["TQDM_DISABLE"] = "1"
 import torch
 
 from fa_companion.data import TensorDataset
