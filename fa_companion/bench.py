@@ -9,6 +9,9 @@ median of the per-round times is used.
   batch 128, Adam (Paper B's optimizer). Goal ≤ 1.05.
 - ``ensemble_speedup_mlp``: 10 sequential single-network steps over one step of a K = 10 ensemble
   (same network, batch 128 per member). Goal ≥ 1.3.
+- ``openloop_batched_speedup`` (:mod:`fa_companion.bench_openloop`), ``ensemble_speedup_paper_a``
+  (:mod:`fa_companion.bench_deep`), ``hvp_over_grad`` and ``hvps_for_top2``
+  (:mod:`fa_companion.bench_hessian`).
 """
 
 from __future__ import annotations
@@ -109,6 +112,19 @@ def ensemble_speedup_mlp(device: torch.device, k: int = 10, rounds: int = 7, inn
             "ensemble_step_ms": 1e3 * t["ensemble"], "sequential_steps_ms": 1e3 * t["sequential"]}
 
 
+def _chapter_benches(device: torch.device, rounds: int) -> dict:
+    """The benchmarks that live beside the chapters' own modules (Paper A's open-loop and deep
+    networks, the Hessian)."""
+    from .bench_deep import ensemble_speedup_paper_a
+    from .bench_hessian import hessian_bench
+    from .bench_openloop import openloop_batched_speedup
+
+    out = {}
+    for fn in (openloop_batched_speedup, ensemble_speedup_paper_a, hessian_bench):
+        out.update(fn(device, rounds=rounds))
+    return out
+
+
 def run(device="auto", quick: bool = False) -> dict:
     """All benchmarks as one flat dict (``quick`` uses fewer rounds, for smoke tests)."""
     dev = resolve_device(device)
@@ -119,6 +135,7 @@ def run(device="auto", quick: bool = False) -> dict:
         out["device_name"] = torch.cuda.get_device_name(dev)
     out.update(fa_over_bp_step(dev, rounds=max(3, int(15 * scale))))
     out.update(ensemble_speedup_mlp(dev, rounds=max(3, int(7 * scale))))
+    out.update(_chapter_benches(dev, rounds=max(3, int(7 * scale))))
     return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
 
 
