@@ -124,7 +124,7 @@ print(f"computed on {p.get('device')} in {wall:.1f} s (torch {p.get('torch')}, "
 #
 # Each condition simulates `n_reps` networks with W₀, W₁, B, E and X drawn i.i.d. N(0, 1), E and
 # X held fixed. Left: W₁∠Bᵀ (mean ± SEM over networks) approaching its eq. S11 value. Right: the
-# distance of W₀ from XᵀEB and of W₁ from BᵀEᵀXXᵀE (condition 1; log scale). Both should fall
+# distance of W₀ from XᵀEB and of W₁ from BᵀEᵀXXᵀE (condition 1; log-log axes). Both should fall
 # like 1/k: W₀[k] = W₀[0] + kηXᵀEB exactly, and W₁[k] = W₁[0] + kηW₀[0]ᵀXᵀE + η²k(k−1)/2·BᵀM.
 
 # %%
@@ -138,7 +138,7 @@ panels = [
       **{f"W₁∠BᵀEᵀXXᵀE, cond. {c}": (x[1:], r.arrays["angle_w1_bm_mean"][1:], r.arrays["angle_w1_bm_sem"][1:])
          for c, r in list(sims.items())[:1]}}),
 ]
-fig = plotting_theory.fig_trace_panels(panels, logy=[False, True])
+fig = plotting_theory.fig_trace_panels(panels, logy=[False, True], logx=[False, True])
 
 # %%
 w0_final = max(float(r.arrays["angle_w0_xeb_final"].max()) for r in sims.values())
@@ -216,15 +216,20 @@ def welch(a, b):
     return stats.ttest_ind(ang[a], ang[b], equal_var=False).pvalue
 
 
+def fmt_p(p):
+    """"= p" with two significant digits, or "< 1e-16" (smaller p-values underflow)."""
+    return f"= {p:.2g}" if p >= 1e-16 else "< 1e-16"
+
+
 p21, p26, p23, p24, p25 = (welch(2, c) for c in (1, 6, 3, 4, 5))
 lev25 = stats.levene(ang[2], ang[5]).pvalue
 sd2, sd5 = ang[2].std(ddof=1), ang[5].std(ddof=1)
-print(f"n_o > n_i: cond. 2 {ang[2].mean():.2f}° vs cond. 1 {ang[1].mean():.2f}° (p = {p21:.2g}), "
-      f"vs cond. 6 {ang[6].mean():.2f}° (p = {p26:.2g})")
-print(f"n_b: cond. 3 (n_b = 400) {ang[3].mean():.2f}° vs cond. 2 (n_b = 100) {ang[2].mean():.2f}° (p = {p23:.2g}); "
-      f"cond. 4 (n_b = 20) {ang[4].mean():.2f}° (p = {p24:.2g})")
+print(f"n_o > n_i: cond. 2 {ang[2].mean():.2f}° vs cond. 1 {ang[1].mean():.2f}° (p {fmt_p(p21)}), "
+      f"vs cond. 6 {ang[6].mean():.2f}° (p {fmt_p(p26)})")
+print(f"n_b: cond. 3 (n_b = 400) {ang[3].mean():.2f}° vs cond. 2 (n_b = 100) {ang[2].mean():.2f}° (p {fmt_p(p23)}); "
+      f"cond. 4 (n_b = 20) {ang[4].mean():.2f}° (p {fmt_p(p24)})")
 print(f"n_h: cond. 5 (n_h = 400) {ang[5].mean():.3f}° vs cond. 2 (n_h = 100) {ang[2].mean():.3f}°: "
-      f"Welch p = {p25:.2g}; SD {sd5:.3f}° vs {sd2:.3f}° (Levene p = {lev25:.2g})")
+      f"Welch p {fmt_p(p25)}; SD {sd5:.3f}° vs {sd2:.3f}° (Levene p {fmt_p(lev25)})")
 zeros_ok = all(draws[c].summary["zeros_min"] >= CONDITIONS[c][0]["n_o"] - CONDITIONS[c][0]["n_i"]
                for c in CONDITIONS)
 claim3 = zeros_ok and ang[2].mean() > ang[1].mean() and ang[2].mean() > ang[6].mean() and max(p21, p26) < 0.05
@@ -272,7 +277,7 @@ fig = plotting_theory.fig_angle_histograms(
 a = ab.arrays["angle"].astype(float)
 t_ab = stats.ttest_1samp(a, 90.0)
 print(f"AB∠A: mean {a.mean():.3f}°, SD {a.std(ddof=1):.3f}° (paper: 90°, SD 0.82°), "
-      f"one-sample t-test vs 90°: p = {t_ab.pvalue:.2g} (n = {a.size})")
+      f"one-sample t-test vs 90°: p {fmt_p(t_ab.pvalue)} (n = {a.size})")
 for name, d in (("PSD rank 50", psd_full["psd"]), ("PSD rank 10", psd_low["psd"]),
                 ("indefinite", psd_full["indefinite"]), ("random", psd_full["random"])):
     print(f"v∠Mv, {name:11s}: mean {d.mean():5.1f}°, max {d.max():6.1f}°, share ≥ 90°: {np.mean(d >= 90):.3f}")
@@ -303,12 +308,12 @@ rows = [
     ("4. larger n_b, more alignment",
      f"n_b = 20/100/400: {ang[4].mean():.1f}°/{ang[2].mean():.1f}°/{ang[3].mean():.1f}°", verdict(claim4)),
     ("5. larger n_h: same mean (p > 0.5), smaller spread",
-     f"Welch p = {p25:.2g}, SD {sd2:.2f}° → {sd5:.2f}° (Levene p = {lev25:.2g})",
+     f"Welch p {fmt_p(p25)}, SD {sd2:.2f}° → {sd5:.2f}° (Levene p {fmt_p(lev25)})",
      verdict(claim5_mean and claim5_sd, partly=claim5_mean or claim5_sd)),
     ("6. Fig 1C: ΔW₀,FA and ΔW₀,BP align",
      f"final {min(dw0_final.values()):.1f}°-{max(dw0_final.values()):.1f}° (from ≈ {np.mean(list(dw0_start.values())):.0f}°)",
      verdict(claim6)),
-    ("7. AB∠A = 90°, SD 0.82°, p > 0.5", f"{a.mean():.2f}°, SD {a.std(ddof=1):.2f}°, p = {t_ab.pvalue:.2g}",
+    ("7. AB∠A = 90°, SD 0.82°, p > 0.5", f"{a.mean():.2f}°, SD {a.std(ddof=1):.2f}°, p {fmt_p(t_ab.pvalue)}",
      verdict(claim7)),
     ("8. PSD transformations keep angles < 90°",
      f"max {max(psd_full['psd'].max(), psd_low['psd'].max()):.1f}° (indefinite: up to {psd_full['indefinite'].max():.0f}°)",

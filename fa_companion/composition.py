@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -39,6 +40,7 @@ __all__ = [
     "relu_masks",
     "sample_composition",
     "predicted_theta3",
+    "fig5_experiment",
 ]
 
 SHAPE_B2 = (30, 15)
@@ -175,3 +177,40 @@ def predicted_theta3(theta1, theta2) -> Tensor:
     t2 = torch.deg2rad(torch.as_tensor(theta2, dtype=torch.float64))
     return torch.rad2deg(torch.arccos((torch.cos(t1) * torch.cos(t2)).clamp(-1, 1)))
 
+
+
+def fig5_experiment(config: dict) -> dict:
+    """Every sample behind Paper A's Fig 5, as a results-store compute function.
+
+    ``config``: ``n_uniform`` (θ₁, θ₂ uniform; one linear and one independent nonlinear
+    population), ``n_fixed`` (samples per fixed angle pair), ``diagonal`` (θ values with
+    θ₁ = θ₂ = θ), ``special_theta1`` and ``theta2_grid`` (θ₁ fixed near 0°, 90°, 180° against a grid
+    of θ₂), ``seed``. Every block has its own generator (seeded from ``seed`` and the block), so
+    blocks do not depend on each other's sizes. Arrays are float32 degrees:
+    ``uniform_{lin,nonlin}_theta{1,2,3}`` ``(n_uniform,)``; ``diag_{lin,nonlin}`` ``(len(diagonal),
+    n_fixed)``; ``special_{lin,nonlin}`` ``(len(special_theta1), len(theta2_grid), n_fixed)``.
+    """
+    seed = int(config["seed"])
+    n_u, n_f = int(config["n_uniform"]), int(config["n_fixed"])
+    arrays = {}
+    for block, nonlinear in (("lin", False), ("nonlin", True)):
+        r = sample_composition(n_u, nonlinear=nonlinear, seed=seed * 1000 + (7 if nonlinear else 3))
+        for key, v in r.items():
+            arrays[f"uniform_{block}_{key}"] = v.float().numpy()
+        diag = []
+        for i, theta in enumerate(config["diagonal"]):
+            s = sample_composition(n_f, theta1=float(theta), theta2=float(theta),
+                                   nonlinear=nonlinear, seed=seed * 1000 + 100 + 2 * i + nonlinear)
+            diag.append(s["theta3"].float().numpy())
+        arrays[f"diag_{block}"] = np.stack(diag)
+        special = []
+        for i, t1 in enumerate(config["special_theta1"]):
+            row = []
+            for j, t2 in enumerate(config["theta2_grid"]):
+                s = sample_composition(n_f, theta1=float(t1), theta2=float(t2), nonlinear=nonlinear,
+                                       seed=seed * 1000 + 500 + 97 * i + 2 * j + nonlinear)
+                row.append(s["theta3"].float().numpy())
+            special.append(np.stack(row))
+        arrays[f"special_{block}"] = np.stack(special)
+    return {"arrays": arrays, "summary": {"n_uniform": n_u, "n_fixed": n_f},
+            "provenance": {"seed": seed, "device": "cpu"}}

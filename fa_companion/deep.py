@@ -43,6 +43,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -53,11 +54,16 @@ from torch import Tensor
 from . import resolve_device
 from .codes import LABEL_SMOOTHING, code_targets, decode, member_codes
 from .metrics import acf, frobenius_angle
-from .normalize import (match_feedback_norm_, normalize_feedback_columns_, project_layer_,
-                        project_neurons_)
+from .normalize import (
+    match_feedback_norm_,
+    normalize_feedback_columns_,
+    project_layer_,
+    project_neurons_,
+)
 
 __all__ = [
     "NORMS",
+    "df_from_output",
     "DEEP_RULES",
     "DeepMember",
     "DeepConfig",
@@ -66,8 +72,13 @@ __all__ = [
     "df_tanh_relu",
     "load_deep_data",
     "train_deep",
+    "alignment_terms",
     "moving_average",
     "PAPER_A_SIZES",
+    "TRACE_KEYS",
+    "reduce_history",
+    "deep_condition_config",
+    "run_deep_condition",
 ]
 
 NORMS = ("none", "neuron", "layer", "bnorm")
@@ -78,13 +89,21 @@ PAPER_A_SIZES = (225, 50, 50, 50, 50, 50)
 
 def f_tanh_relu(z: Tensor) -> Tensor:
     """Paper A's activation f(z) = tanh(ReLU(z)) (§4.3)."""
-    return torch.tanh(torch.relu(z))
+    return torch.relu(z).tanh_()
 
 
 def df_tanh_relu(z: Tensor) -> Tensor:
-    """f'(z) = (1 − tanh²(z)) for z > 0, else 0 (autograd's ReLU'(0) = 0 convention)."""
-    t = torch.tanh(z)
-    return torch.where(z > 0, 1.0 - t * t, torch.zeros_like(z))
+    """f'(z) = 1 − tanh²(z) for z > 0, else 0 (autograd's ReLU'(0) = 0 convention)."""
+    return df_from_output(f_tanh_relu(z))
+
+
+def df_from_output(l: Tensor) -> Tensor:
+    """f'(z) from the output L = f(z) = tanh(ReLU(z)): ``sign(L) − L²``.
+
+    L = 0 exactly when z ≤ 0 (f' = 0 there) and L ∈ (0, 1) when z > 0, where f' = 1 − L²; so
+    f' = sign(L) − L² everywhere (two vectorized ops, no boolean masks, which are slow on CPU).
+    """
+    return torch.sign(l).addcmul_(l, l, value=-1.0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -326,9 +345,9 @@ class DeepNet:
         """δ_j for j = 1 … d (index j; entry 0 is None): eqs 15-18, E = Y* − Y."""
         d = self.n_layers
         out: list[Tensor | None] = [None] * (d + 1)
-        out[d] = (target - ls[d]) * df_tanh_relu(zs[d])
+        out[d] = (target - ls[d]).mul_(df_from_output(ls[d]))
         for j in range(d - 1, 0, -1):
-            out[j] = torch.matmul(out[j + 1], self.feedback_path(j, rule)) * df_tanh_relu(zs[j])
+            out[j] = torch.matmul(out[j + 1], self.feedback_path(j, rule)).mul_(df_from_output(ls[j]))
         return out
 
     def updates(self, ls, deltas) -> list[Tensor]:
@@ -345,23 +364,29 @@ class DeepNet:
 
     @torch.no_grad()
     def evaluate(self, x: Tensor, y: Tensor, batch: int = 1000) -> dict[str, Tensor]:
-        """Accuracy (%), loss ½ΣE² per sample, and the fractions of output units with f' = 0 (Z ≤ 0)
-        and f' < 0.01 (dead or tanh-saturated), per member, on ``(x, y)``."""
+        """Per member on ``(x, y)``: accuracy (%), loss ½ΣE² per sample, the fraction of output
+        values with f'(Z_d) = 0 (Z_d ≤ 0, ``dead``) and with f'(Z_d) < 0.01 (dead or
+        tanh-saturated, ``flat``), and the fraction of output *neurons* silent (Z_d ≤ 0) on every
+        sample (``silent``: no error ever reaches their incoming weights, Fig 8B's argument)."""
         m = self.n_members
         acc = torch.zeros(m, dtype=torch.float64, device=self.device)
         loss = torch.zeros_like(acc)
         dead = torch.zeros_like(acc)
         flat = torch.zeros_like(acc)
+        z_max = torch.full((m, self.config.sizes[-1]), -math.inf, dtype=self.dtype,
+                           device=self.device)
         for i in range(0, len(x), batch):
             xb, yb = x[i:i + batch], y[i:i + batch]
             zs, ls = self.forward(xb)
             out = ls[-1]
             acc += (decode(out, self.codes) == yb).sum(-1).double()
             loss += 0.5 * ((self.targets(yb) - out) ** 2).sum((-2, -1)).double()
-            dead += (zs[-1] <= 0).sum((-2, -1)).double()
-            flat += (df_tanh_relu(zs[-1]) < 0.01).sum((-2, -1)).double()
+            dead += (out == 0).sum((-2, -1)).double()
+            flat += (df_from_output(out) < 0.01).sum((-2, -1)).double()
+            z_max = torch.maximum(z_max, zs[-1].amax(-2))
         n, units = len(x), len(x) * self.config.sizes[-1]
-        return {"acc": 100 * acc / n, "loss": loss / n, "dead": dead / units, "flat": flat / units}
+        return {"acc": 100 * acc / n, "loss": loss / n, "dead": dead / units, "flat": flat / units,
+                "silent": (z_max <= 0).double().mean(-1)}
 
 
 # --------------------------------------------------------------------------------------------
@@ -383,7 +408,8 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
     ``input_dim == sizes[0]``) and return the history as numpy arrays (see the module docstring).
 
     Array names and shapes (M members, d layers, E epochs, R record points, P batches per epoch):
-    ``test_acc``, ``test_loss``, ``test_dead``, ``test_flat`` ``(E+1, M)`` (row 0: at init);
+    ``test_acc``, ``test_loss``, ``test_dead``, ``test_flat``, ``test_silent`` ``(E+1, M)`` (row 0:
+    at init; see :meth:`DeepNet.evaluate`);
     ``train_acc``, ``train_loss`` ``(E, M)``; ``rec_iter`` ``(R,)``; ``angle_update`` ``(R, d−1, M)``
     (layers 0 … d−2); ``angle_wb``, ``angle_update_b`` ``(R, d−1, M)`` (layers 1 … d−1);
     ``w_norm``, ``b_norm`` ``(R, d, M)``; with ``terms``: ``angle_t1``, ``angle_tp``,
@@ -414,6 +440,7 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
         "test_loss": torch.zeros(cfg.epochs + 1, m, **f32),
         "test_dead": torch.zeros(cfg.epochs + 1, m, **f32),
         "test_flat": torch.zeros(cfg.epochs + 1, m, **f32),
+        "test_silent": torch.zeros(cfg.epochs + 1, m, **f32),
         "train_acc": torch.zeros(cfg.epochs, m, **f32),
         "train_loss": torch.zeros(cfg.epochs, m, **f32),
         "angle_update": torch.full((len(rec), d - 1, m), float("nan"), **f32),
@@ -434,7 +461,7 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
         trace_l = torch.zeros(d, n_el, m, total, **f32)
         trace_delta = torch.zeros(d, n_el, m, total, **f32)
     eval0 = net.evaluate(x_test, y_test, cfg.eval_batch)
-    for key in ("acc", "loss", "dead", "flat"):
+    for key in ("acc", "loss", "dead", "flat", "silent"):
         h[f"test_{key}"][0] = eval0[key]
     z_store = {}
     snaps: dict[int, tuple[list[Tensor], list[Tensor]]] = {}
@@ -479,7 +506,7 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
         h["train_acc"][epoch] = (100 * run_correct / (n_batches * cfg.batch_size)).float()
         h["train_loss"][epoch] = (run_loss / (n_batches * cfg.batch_size)).float()
         ev = net.evaluate(x_test, y_test, cfg.eval_batch)
-        for key in ("acc", "loss", "dead", "flat"):
+        for key in ("acc", "loss", "dead", "flat", "silent"):
             h[f"test_{key}"][epoch + 1] = ev[key]
     if cfg.z_samples:
         z_store["z_final"] = net.forward(x_test[: cfg.z_samples])[0][-1].float().clone()
@@ -515,27 +542,40 @@ def _record(h, r: int, net: DeepNet, zs, ls, own, dws, target) -> None:
 
 
 @torch.no_grad()
-def _record_terms(h, r: int, k: int, period: int, net: DeepNet, zs, ls, own, snaps) -> None:
-    """Paper A eqs 21-22 at iteration k for layers ℓ = 1 … d−1, as angles with B_ℓᵀ.
+def alignment_terms(net: DeepNet, j: int, ls, own, w_old: Tensor, dw_old: Tensor,
+                    with_sup: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Paper A eqs 21-22 for layer ℓ = ``j`` (1 ≤ j ≤ d−1) at the current iteration k, given the
+    weights ``w_old`` = W_{ℓ−1}[k−o] and the update ``dw_old`` = ΔW_{ℓ−1}[k−o] =
+    η δ_ℓ[k−o]ᵀ L_{ℓ−1}[k−o] of iteration k−o (our (out, in) orientation).
 
-    With our orientation (T shaped like W_ℓ, i.e. (n_{ℓ+1}, n_ℓ)) and o ∈ {1, P}:
-    Z̃ = L_{ℓ−1}[k] W_{ℓ−1}[k−o]ᵀ,  T^o = η δ_{ℓ+1}[k]ᵀ (f'(Z̃) ⊙ L_{ℓ−1}[k] ΔW_{ℓ−1}[k−o]ᵀ),
-    T^1_sup = η δ_{ℓ+1}[k]ᵀ f(L_{ℓ−1}[k] W_{ℓ−1}[k−1]ᵀ),
-    where ΔW_{ℓ−1}[k−o] = η δ_ℓ[k−o]ᵀ L_{ℓ−1}[k−o] is the update computed at iteration k−o.
+    With Z̃ = L_{ℓ−1}[k] W_{ℓ−1}[k−o]ᵀ, returns T^o_ℓ[k] = η δ_{ℓ+1}[k]ᵀ (f'(Z̃) ⊙ L_{ℓ−1}[k]
+    ΔW_{ℓ−1}[k−o]ᵀ) (eq. 21, shaped like W_ℓ) and, if ``with_sup``, the sup-alignment term
+    T^o_ℓ,sup[k] = η δ_{ℓ+1}[k]ᵀ f(Z̃) (eq. 22). For o = 1 and plain FA (no projection)
+    ΔW_ℓ[k] = T¹_ℓ[k] + T¹_ℓ,sup[k] + O(η²) (the first-order Taylor step of eq. 20).
     """
-    d = net.n_layers
+    if not 1 <= j < net.n_layers:
+        raise ValueError(f"alignment terms exist for layers 1 … {net.n_layers - 1}, got {j}")
+    z_tilde = torch.matmul(ls[j - 1], w_old.transpose(-1, -2))
+    dz = torch.matmul(ls[j - 1], dw_old.transpose(-1, -2))
+    delta_t = own[j + 1].transpose(-1, -2)
+    t = net.lr * torch.matmul(delta_t, df_tanh_relu(z_tilde).mul_(dz))
+    sup = net.lr * torch.matmul(delta_t, f_tanh_relu(z_tilde)) if with_sup else None
+    return t, sup
+
+
+@torch.no_grad()
+def _record_terms(h, r: int, k: int, period: int, net: DeepNet, zs, ls, own, snaps) -> None:
+    """T¹_ℓ, T^P_ℓ and T¹_ℓ,sup (:func:`alignment_terms`) at iteration k, as angles with B_ℓᵀ
+    (our B_ℓ), for ℓ = 1 … d−1."""
     for o, key in ((1, "angle_t1"), (period, "angle_tp")):
         snap = snaps.get(k - o)
         if snap is None:
             continue
         w_old, dw_old = snap
-        for j in range(1, d):
-            z_tilde = torch.matmul(ls[j - 1], w_old[j - 1].transpose(-1, -2))
-            dz = torch.matmul(ls[j - 1], dw_old[j - 1].transpose(-1, -2))
-            t = net.lr * torch.matmul(own[j + 1].transpose(-1, -2), df_tanh_relu(z_tilde) * dz)
+        for j in range(1, net.n_layers):
+            t, sup = alignment_terms(net, j, ls, own, w_old[j - 1], dw_old[j - 1], with_sup=o == 1)
             h[key][r, j - 1] = _angle(t, net.B[j])
-            if o == 1:
-                sup = net.lr * torch.matmul(own[j + 1].transpose(-1, -2), f_tanh_relu(z_tilde))
+            if sup is not None:
                 h["angle_tsup"][r, j - 1] = _angle(sup, net.B[j])
 
 
@@ -553,3 +593,73 @@ def moving_average(values: np.ndarray, iters: np.ndarray, window: int = 60) -> n
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(count > 0, (csum[hi] - csum[lo]) / np.maximum(count, 1), np.nan)
 
+
+
+# --------------------------------------------------------------------------------------------
+# Results-store entry points
+# --------------------------------------------------------------------------------------------
+
+TRACE_KEYS = ("angle_update", "angle_wb", "angle_update_b", "w_norm", "b_norm", "angle_t1",
+              "angle_tp", "angle_tsup")
+"""Per-record-point arrays ``(R, layers, M)`` that :func:`reduce_history` summarizes."""
+
+
+def reduce_history(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Compact a :func:`train_deep` history for storage.
+
+    Every per-record-point array ``key`` of shape ``(R, layers, M)`` becomes ``key_mean`` and
+    ``key_sem`` (mean and standard error over the M members, NaN-aware; the SEM is NaN for M = 1),
+    ``(R, layers)`` in float32, and ``key_epoch`` ``(E, layers, M)``: each member's mean over the
+    record points of each epoch (for statistics across repetitions). Other arrays are kept.
+    """
+    n_batches = int(out["n_batches"])
+    rec = np.asarray(out["rec_iter"])
+    epoch_of = rec // n_batches
+    n_epochs = int(out["train_acc"].shape[0])
+    reduced = {}
+    for key, arr in out.items():
+        if key not in TRACE_KEYS:
+            reduced[key] = arr
+            continue
+        arr = np.asarray(arr, dtype=np.float64)
+        m = arr.shape[-1]
+        with warnings.catch_warnings():  # all-NaN slices (T^P before k = P) are expected
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reduced[f"{key}_mean"] = np.nanmean(arr, axis=-1).astype(np.float32)
+            sem = np.nanstd(arr, axis=-1, ddof=1) / np.sqrt(np.sum(~np.isnan(arr), axis=-1)) \
+                if m > 1 else np.full(arr.shape[:-1], np.nan)
+            reduced[f"{key}_sem"] = np.asarray(sem, dtype=np.float32)
+            per_epoch = np.stack([np.nanmean(arr[epoch_of == e], axis=0) if np.any(epoch_of == e)
+                                  else np.full(arr.shape[1:], np.nan) for e in range(n_epochs)])
+        reduced[f"{key}_epoch"] = per_epoch.astype(np.float32)
+    return reduced
+
+
+def deep_condition_config(members: Sequence[DeepMember], config: DeepConfig, *,
+                          dataset: str = "fashion_mnist", n_train: int | None = None,
+                          n_test: int | None = None, resize: int = 15) -> dict:
+    """The JSON-able results-store config of one :func:`run_deep_condition` run."""
+    return {"members": [m.to_dict() for m in members], "deep": config.to_dict(),
+            "dataset": dataset, "n_train": n_train, "n_test": n_test, "resize": resize,
+            "version": 1}
+
+
+def run_deep_condition(config: dict, *, device="auto") -> dict:
+    """Results-store compute function: train the config's members (one batched pass) and return
+    ``{"arrays": reduce_history(...), "summary": ..., "provenance": ...}``."""
+    dev = resolve_device(device)
+    members = [DeepMember(**m) for m in config["members"]]
+    deep = dict(config["deep"])
+    deep["sizes"] = tuple(deep["sizes"])
+    cfg = DeepConfig(**deep)
+    data = load_deep_data(config["dataset"], n_train=config["n_train"], n_test=config["n_test"],
+                          resize=config["resize"], device=dev)
+    out = reduce_history(train_deep(data, members, cfg, device=dev))
+    final = out["test_acc"][-1]
+    summary = {"final_test_acc_mean": float(np.mean(final)), "final_test_acc_min": float(np.min(final)),
+               "final_test_acc_max": float(np.max(final)), "data_source": data.source,
+               "n_train": int(len(data.y_train)), "n_test": int(len(data.y_test)),
+               "labels": [m.label for m in members]}
+    prov = {"device": str(dev), "seed": [m.seed for m in members],
+            "torch_threads": torch.get_num_threads()}
+    return {"arrays": out, "summary": summary, "provenance": prov}

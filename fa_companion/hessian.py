@@ -265,7 +265,9 @@ def top_eigenpairs(hessian: Hessian, k: int = 2, *, tol: float = 1e-4, seed: int
     """The ``k`` largest (algebraic) eigenvalues of one network's Hessian and their eigenvectors.
 
     ``scipy.sparse.linalg.eigsh(LinearOperator, k, which='LA', tol, v0)`` with a seeded Gaussian
-    start ``v0``; ``tol`` is ARPACK's relative accuracy of the Ritz values. Returns
+    start ``v0``; ``tol`` is ARPACK's relative accuracy of the Ritz values. ``ncv`` (Lanczos vectors
+    per restart cycle) defaults to max(10, 8k) (SciPy: 20): ARPACK restarts until
+    ``tol`` is met either way; on Paper B's MLP this saved 10-25% of the products. Returns
     ``{"eigenvalues": (k,) descending, "eigenvectors": (k, n) unit rows in θ's dtype and device,
     "n_hvp": products used}``. Replaces Paper B's power iteration (§B.7; PITFALLS 20).
     """
@@ -278,6 +280,8 @@ def top_eigenpairs(hessian: Hessian, k: int = 2, *, tol: float = 1e-4, seed: int
     if hessian.theta.dim() != 1:
         raise ValueError("top_eigenpairs() needs one network; use hessian.member(k)")
     start = hessian.n_hvp
+    if ncv is None:
+        ncv = min(hessian.n, max(10, 8 * k))
     v0 = np.random.default_rng(seed).standard_normal(hessian.n)
     vals, vecs = eigsh(hessian.linear_operator(), k=k, which="LA", tol=tol, v0=v0, ncv=ncv,
                        maxiter=maxiter)

@@ -45,6 +45,7 @@ Alignment terms (Methods 4.2): for 1 ≤ o ≤ k,
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 
@@ -340,15 +341,16 @@ def fa_step(w0: Tensor, w1: Tensor, b: Tensor, x: Tensor, e: Tensor, eta: float,
     """One open-loop BP-TRW iteration from the state (W₀, W₁) with imposed X and E (any leading
     batch dimensions): δ₂ = E ⊙ f'(Z₂) (eq. 17; E if not ``output_activation``), δ₁,FA = δ₂ B ⊙
     f'(Z₁) (eq. 18), ΔW₀,FA = η Xᵀ δ₁,FA (eq. 19), the BP direction ΔW₀,BP = η Xᵀ(δ₂ W₁ᵀ ⊙ f'(Z₁))
-    (eq. 14, 16) and ΔW₁ = η L₁ᵀ δ₂. Returns ``l1``, ``d1`` (δ₁,FA), ``d2``, ``dw0_fa``,
-    ``dw0_bp``, ``dw1``."""
+    (eq. 14, 16) and ΔW₁ = η L₁ᵀ δ₂. Returns ``l1``, ``fp2`` (f'(Z₂), ones without
+    ``output_activation``), ``d1`` (δ₁,FA), ``d2``, ``dw0_fa``, ``dw0_bp``, ``dw1``."""
     f, fprime = activation_fns(activation)
     z1 = x @ w0
     l1, fp1 = f(z1), fprime(z1)
-    d2 = e * fprime(l1 @ w1) if output_activation else e
+    fp2 = fprime(l1 @ w1) if output_activation else torch.ones_like(e)
+    d2 = e * fp2
     d1 = (d2 @ b) * fp1
     return {
-        "l1": l1, "d1": d1, "d2": d2,
+        "l1": l1, "fp2": fp2, "d1": d1, "d2": d2,
         "dw0_fa": eta * _t(x) @ d1,
         "dw0_bp": eta * _t(x) @ ((d2 @ _t(w1)) * fp1),
         "dw1": eta * _t(l1) @ d2,
@@ -382,6 +384,9 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
     - ``angle_w1_bt`` (K+1, R): W₁[k]∠Bᵀ for k = 0 … K (eq. 33);
     - ``angle_dw0`` (K, R): ΔW₀,FA[k]∠ΔW₀,BP[k] (both from the same state);
     - ``norm_w0``, ``norm_w1`` (K+1, R): Frobenius norms;
+    - ``dead_out`` (K, R): the fraction of output units with f'(Z₂) = 0 for the whole batch (a
+      dead ReLU output gets no error, δ₂ = E ⊙ f'(Z₂), and never recovers; when all are dead,
+      every update is zero and the update angles are NaN);
     - with ``track_terms`` (entries at k = 0 are NaN: there is no W₀[−1]): ``angle_t_aln``,
       ``angle_t_sup``, ``angle_sum_t_aln``, ``angle_sum_t_sup`` (running sums from k = 1),
       ``angle_dw1`` (ΔW₁[k]∠Bᵀ), ``norm_t_aln``, ``norm_t_sup``, ``norm_dw1`` and ``taylor_rel``
@@ -422,6 +427,7 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
 
     a_w1 = trace("angle_w1_bt", K + 1)
     a_dw0 = trace("angle_dw0", K)
+    dead = trace("dead_out", K)
     n_w0, n_w1 = trace("norm_w0", K + 1), trace("norm_w1", K + 1)
     if cfg.track_terms:
         names = ("angle_t_aln", "angle_t_sup", "angle_sum_t_aln", "angle_sum_t_sup", "angle_dw1",
@@ -447,6 +453,7 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
         step = fa_step(w0, w1, b, x, e, eta, cfg.activation, cfg.output_activation)
         d1, d2, dw0, dw0_bp, dw1 = (step[n] for n in ("d1", "d2", "dw0_fa", "dw0_bp", "dw1"))
         a_dw0[k] = _angle(dw0, dw0_bp)
+        dead[k] = (step["fp2"].sum(-2) == 0).double().mean(-1)
         if cfg.track_terms and k >= 1:
             t_aln = alignment_term(w0_prev, x_prev, d1_prev, x, d2, eta, cfg.activation)
             t_sup = sup_alignment_term(w0_prev, x, d2, eta, cfg.activation)
@@ -477,19 +484,25 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
     return out
 
 
-def moving_average(x: np.ndarray, n: int = 60, axis: int = 0) -> np.ndarray:
-    """Trailing moving average of length ``n`` along ``axis`` (the first n−1 points average what
-    is available); NaNs are skipped. Paper A Methods 4.7 smooths ΔW angle traces with n = 60."""
+def moving_average(x: np.ndarray, n: int = 60, axis: int = 0, centered: bool = True) -> np.ndarray:
+    """Moving average of length ``n`` along ``axis`` (Paper A Methods 4.7 smooths ΔW angle traces
+    with n = 60). ``centered``: the window [k − ⌊(n−1)/2⌋, k + ⌈(n−1)/2⌉], so a trend is not
+    delayed, shrunk symmetrically near the ends (at k = 0 it is the sample itself); otherwise
+    trailing, [k − n + 1, k], cut to the samples that exist. NaNs are skipped."""
     x = np.moveaxis(np.asarray(x, dtype=float), axis, 0)
+    length = x.shape[0]
     valid = ~np.isnan(x)
-    c = np.cumsum(np.where(valid, x, 0.0), axis=0)
-    m = np.cumsum(valid, axis=0)
-    c = np.concatenate([np.zeros_like(c[:1]), c])
-    m = np.concatenate([np.zeros_like(m[:1]), m])
-    idx = np.arange(1, x.shape[0] + 1)
-    lo = np.maximum(idx - n, 0)
+    c = np.concatenate([np.zeros_like(x[:1]), np.cumsum(np.where(valid, x, 0.0), axis=0)])
+    m = np.concatenate([np.zeros_like(x[:1]), np.cumsum(valid, axis=0, dtype=float)])
+    k = np.arange(length)
+    if centered:  # shrink the window symmetrically at the ends (as MATLAB's smooth does)
+        edge = np.minimum(k, length - 1 - k)
+        lo = k - np.minimum((n - 1) // 2, edge)
+        hi = k + np.minimum(n - 1 - (n - 1) // 2, edge) + 1
+    else:
+        lo, hi = np.clip(k - n + 1, 0, length), k + 1
     with np.errstate(invalid="ignore", divide="ignore"):
-        out = (c[idx] - c[lo]) / (m[idx] - m[lo])
+        out = (c[hi] - c[lo]) / (m[hi] - m[lo])
     return np.moveaxis(out, 0, axis)
 
 
@@ -683,11 +696,12 @@ def _sem(x: np.ndarray, axis: int = -1) -> np.ndarray:
 def openloop_run_config(cfg: OpenLoopConfig, *, reps: int = 30, seed: int = 0,
                         dtype: str = "float32", keep: Sequence[str] = ("angle_w1_bt", "angle_dw0"),
                         stride: int = 1, ma: int = 60, final_window: int = 200,
-                        example_rep: bool = False) -> dict:
+                        example_rep: bool = False, phase: int = 1) -> dict:
     """The store config of one batched open-loop run (see :func:`run_openloop`)."""
     return {"openloop": cfg.to_dict(), "reps": int(reps), "seed": int(seed), "dtype": dtype,
-            "keep": list(keep), "stride": int(stride), "ma": int(ma),
-            "final_window": int(final_window), "example_rep": bool(example_rep)}
+            "keep": list(keep), "stride": int(stride), "ma": int(ma), "ma_mode": "centred",
+            "final_window": int(final_window), "example_rep": bool(example_rep),
+            "phase": int(phase)}
 
 
 def run_openloop(config: dict, device="auto") -> dict:
@@ -695,33 +709,49 @@ def run_openloop(config: dict, device="auto") -> dict:
 
     For every trace named in ``config["keep"]``: ``<trace>_mean`` and ``<trace>_sem`` over
     repetitions (every ``stride``-th iteration; traces in :data:`MA_TRACES` first smoothed per
-    repetition by a trailing moving average of length ``ma``), ``<trace>_final`` per repetition
-    (the raw trace's mean over the last ``final_window`` iterations) and, with ``example_rep``,
-    ``<trace>_rep0`` (repetition 0, raw, full length).
+    repetition by a centred moving average of length ``ma``), ``<trace>_final`` per repetition
+    (the raw trace's mean over the last ``final_window`` iterations), with ``phase`` > 1
+    ``<trace>_final_phase`` (R, phase): that mean split by k mod ``phase`` (the iterations where
+    an error redrawn every ``phase`` iterations was or was not just redrawn), and with
+    ``example_rep``, ``<trace>_rep0`` (repetition 0, raw, full length).
     """
     cfg = OpenLoopConfig.from_dict(config["openloop"])
     dev = resolve_device(device)
     r = simulate(cfg, config["reps"], seed=config["seed"], device=dev, dtype=_dtype(config["dtype"]))
     arrays: dict[str, np.ndarray] = {}
     summary: dict = {}
+    stride = config["stride"]
+    with warnings.catch_warnings():  # all-NaN slices (repetitions whose outputs all died) give NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _summarise(r, config, arrays, summary)
+    arrays["iteration"] = np.arange(cfg.iterations + 1)[::stride].astype(np.int32)  # k = 0 … K
+    return {"arrays": arrays, "summary": summary,
+            "provenance": {"device": str(dev), "seed": config["seed"]}}
+
+
+def _summarise(r: dict[str, Tensor], config: dict, arrays: dict, summary: dict) -> None:
     stride, window = config["stride"], config["final_window"]
     for name in config["keep"]:
         if name not in r:
             raise ValueError(f"trace {name!r} not recorded; enable track_terms/track_asymptote or "
                              f"choose from {sorted(k for k in r if r[k].dim() == 2)}")
         raw = r[name].numpy()
-        smooth = moving_average(raw, config["ma"]) if name in MA_TRACES else raw
+        smooth = (moving_average(raw, config["ma"], centered=config["ma_mode"] == "centred")
+                  if name in MA_TRACES else raw)
         arrays[f"{name}_mean"] = np.nanmean(smooth, axis=1)[::stride].astype(np.float32)
         arrays[f"{name}_sem"] = _sem(smooth, axis=1)[::stride].astype(np.float32)
         final = np.nanmean(raw[-window:], axis=0)
         arrays[f"{name}_final"] = final.astype(np.float32)
+        if config["phase"] > 1:
+            k = np.arange(raw.shape[0])[-window:]
+            arrays[f"{name}_final_phase"] = np.stack(
+                [np.nanmean(raw[-window:][k % config["phase"] == j], axis=0)
+                 for j in range(config["phase"])], axis=1).astype(np.float32)
         if config["example_rep"]:
             arrays[f"{name}_rep0"] = raw[:, 0].astype(np.float32)
-        summary[f"{name}_final_mean"] = float(np.mean(final))
+        summary[f"{name}_final_mean"] = float(np.nanmean(final))
         summary[f"{name}_final_sem"] = float(_sem(final, axis=0))
-    arrays["iteration"] = np.arange(cfg.iterations + 1)[::stride].astype(np.int32)  # k = 0 … K
-    return {"arrays": arrays, "summary": summary,
-            "provenance": {"device": str(dev), "seed": config["seed"]}}
+        summary[f"{name}_final_nan"] = int(np.isnan(final).sum())
 
 
 def run_persistent(config: dict, device="auto") -> dict:

@@ -85,6 +85,7 @@ def fig_eigen_arrangement(spectra: Mapping[str, Mapping[str, np.ndarray]], *,
 
 def fig_trace_panels(panels: Sequence[tuple[str, str, Mapping[str, tuple]]], *, ncols: int = 2,
                      panel_size=(3.7, 2.7), logy: Sequence[bool] | None = None,
+                     logx: Sequence[bool] | None = None,
                      legend_panels: Sequence[int] | None = None) -> Figure:
     """One panel per ``(title, ylabel, {label: (x, mean, sem)})``: mean ± SEM bands; a
     ``(x, y, None)`` entry is drawn as a dashed reference line (an asymptote). Legends on the
@@ -102,6 +103,8 @@ def fig_trace_panels(panels: Sequence[tuple[str, str, Mapping[str, tuple]]], *, 
                      color=condition_color(j), lw=1.1)
         if logy is not None and logy[k]:
             ax.set_yscale("log")
+        if logx is not None and logx[k]:
+            ax.set_xscale("log")
         ax.set(title=title, ylabel=ylabel, xlabel="iteration k")
         if legend_panels is None or k in legend_panels:
             ax.legend(fontsize=7)
@@ -112,17 +115,25 @@ def fig_trace_panels(panels: Sequence[tuple[str, str, Mapping[str, tuple]]], *, 
 
 
 def fig_sweep(panels: Sequence[tuple[str, str, str, Mapping[str, tuple]]], *,
-              panel_size=(3.4, 2.7)) -> Figure:
+              panel_size=(3.4, 2.7), styles: Mapping[str, dict] | None = None,
+              ncols: int | None = None) -> Figure:
     """Final values against a swept parameter: one panel per ``(title, xlabel, ylabel,
-    {label: (x, mean, sem)})``, lines with ± SEM error bars (Fig 4A-D)."""
-    fig, axes = plt.subplots(1, len(panels), figsize=(panel_size[0] * len(panels), panel_size[1]),
+    {label: (x, mean, sem)})``, lines with ± SEM error bars (Fig 4A-D). ``styles[label]``
+    overrides the line style (default: colour by series, solid when the label mentions WN and
+    not "no WN", dashed otherwise)."""
+    ncols = ncols or len(panels)
+    nrows = int(np.ceil(len(panels) / ncols))
+    fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
                              squeeze=False)
-    for ax, (title, xlabel, ylabel, series) in zip(axes[0], panels):
+    for ax, (title, xlabel, ylabel, series) in zip(axes.flat, panels):
         for j, (label, (x, mean, sem)) in enumerate(series.items()):
-            ax.errorbar(x, mean, yerr=sem, color=condition_color(j), marker="o", ms=4, capsize=3,
-                        lw=1.2, ls="-" if "WN" in label and "no WN" not in label else "--",
-                        label=label)
+            style = {"color": condition_color(j),
+                     "ls": "-" if "WN" in label and "no WN" not in label else "--"}
+            style.update((styles or {}).get(label, {}))
+            ax.errorbar(x, mean, yerr=sem, marker="o", ms=4, capsize=3, lw=1.2, label=label, **style)
         ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
-    axes[0][0].legend(fontsize=7)
+    for ax in axes.flat[len(panels):]:
+        ax.set_visible(False)
+    axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
     return fig

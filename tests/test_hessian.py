@@ -233,3 +233,71 @@ def test_loss_plane_and_curvature_along_top_eigenvector(problem):
 def test_spectral_density_errors():
     with pytest.raises(ValueError, match="sigma"):
         spectral_density(np.zeros((1, 2)), np.ones((1, 2)) / 2, np.zeros(3), 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# fa_companion.landscape: trajectory PCA and the recording training loop
+# --------------------------------------------------------------------------------------------
+
+
+def test_pca_trajectory_recovers_a_planar_path():
+    """A path inside a known 2-D plane (plus tiny noise): PCA finds the plane, θ_final projects
+    to the origin, the projection reconstructs the deviations, and θ₀ has non-negative coords."""
+    from fa_companion.landscape import pca_trajectory
+
+    gen = torch.Generator().manual_seed(0)
+    n, T = 300, 40
+    basis = torch.linalg.qr(torch.randn(n, 2, generator=gen, dtype=torch.float64))[0].T
+    t = torch.linspace(0, 1, T, dtype=torch.float64)
+    ab = torch.stack([3 * (1 - t) ** 2, torch.sin(6 * t) * (1 - t)], dim=1)  # ends at (0, 0)
+    final = torch.randn(n, generator=gen, dtype=torch.float64)
+    snaps = final + ab @ basis + 1e-6 * torch.randn(T, n, generator=gen, dtype=torch.float64)
+    snaps[-1] = final
+    out = pca_trajectory(snaps)
+    d = out["directions"]
+    torch.testing.assert_close(d @ d.T, torch.eye(2, dtype=torch.float64), atol=1e-10, rtol=0)
+    # both directions lie in the plane (|projection onto the plane| = 1)
+    np.testing.assert_allclose((d @ basis.T).norm(dim=1).numpy(), 1.0, atol=1e-6)
+    np.testing.assert_allclose(out["coords"][-1], 0.0, atol=1e-12)
+    assert (out["coords"][0] >= 0).all()
+    recon = torch.as_tensor(out["coords"]) @ d
+    torch.testing.assert_close(recon, snaps - final, atol=1e-5, rtol=0)
+    assert out["explained"].sum() > 0.999 and out["explained"][0] >= out["explained"][1]
+
+
+def test_train_recording_matches_train_and_records(tiny_data64):
+    """The recording loop follows exactly the trajectory of fa_companion.train.train (same batch
+    order and Adam); snapshots, path length and curvature records are consistent."""
+    from fa_companion.landscape import fixed_batch, stacked_theta, train_recording
+    from fa_companion.train import TrainConfig, train
+
+    members = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 30.0, seed=2)]
+    cfg = TrainConfig(epochs=2, batch_size=16, lr=1e-2, probe_size=16)
+    ref = FeedbackMLP(TINY_SIZES, members).double()
+    train(ref, tiny_data64, cfg, progress=False)
+    model = FeedbackMLP(TINY_SIZES, members).double()
+    data = make_tiny_dataset(dtype=torch.float64)
+    xb, yb = fixed_batch(data.x_train, data.y_train, 20, seed=0)
+    rec = train_recording(model, data, cfg, snapshot_every=2, hessian_epochs=(0, 2),
+                          hessian_batch=(xb, yb), hessian_kw={"n_probes": 4, "k_eig": 1},
+                          progress=False)
+    torch.testing.assert_close(stacked_theta(model), stacked_theta(ref), rtol=1e-12, atol=1e-12)
+    steps_per_epoch = math.ceil(48 / 16)
+    assert rec["snapshot_steps"].tolist() == [0, 2, 4, 6]
+    assert rec["snapshots"].shape == (4, 3, PlainMLP(TINY_SIZES).n_params)
+    torch.testing.assert_close(rec["snapshots"][-1], stacked_theta(model))
+    # the per-step path is at least the sum over snapshots, which is at least the displacement
+    snaps = rec["snapshots"]
+    coarse = (snaps[1:] - snaps[:-1]).norm(dim=-1).sum(0).numpy()
+    disp = (snaps[-1] - snaps[0]).norm(dim=-1).numpy()
+    assert (rec["step_path_length"] >= coarse - 1e-12).all() and (coarse >= disp - 1e-12).all()
+    assert rec["steps_per_epoch"] == steps_per_epoch
+    assert rec["h_eigenvalues"].shape == (2, 3, 1) and rec["h_trace"].shape == (2, 3)
+    # at epoch 0 BP and FA (same θ_init = 90°, different seeds here) are both at initialization:
+    # the loss matches a direct evaluation of the plain network
+    net = PlainMLP(TINY_SIZES)
+    theta0 = snaps[0]
+    direct = [float(net.loss(theta0[k], xb, yb)) for k in range(3)]
+    np.testing.assert_allclose(rec["h_loss"][0], direct, rtol=1e-12)
+    with pytest.raises(ValueError, match="hessian_epochs"):
+        train_recording(model, data, cfg, snapshot_every=1, hessian_epochs=(5,), hessian_batch=(xb, yb))

@@ -311,11 +311,17 @@ def test_transformation_shapes_and_definition():
 
 def test_moving_average():
     x = np.arange(10, dtype=float)
-    ma = moving_average(x, 3)
+    ma = moving_average(x, 3, centered=False)
     np.testing.assert_allclose(ma[2:], np.convolve(x, np.ones(3) / 3, mode="valid"))
     np.testing.assert_allclose(ma[:2], [0.0, 0.5])
+    centred = moving_average(x, 3)
+    np.testing.assert_allclose(centred[1:-1], x[1:-1])  # a linear trend is not delayed
+    np.testing.assert_allclose(centred[[0, -1]], [0.0, 9.0])  # windows shrink symmetrically
     y = np.stack([x, 2 * x], axis=1)
-    np.testing.assert_allclose(moving_average(y, 3)[:, 1], 2 * ma)
+    np.testing.assert_allclose(moving_average(y, 3)[:, 1], 2 * centred)
     z = x.copy()
     z[0] = np.nan
-    assert moving_average(z, 3)[1] == 1.0
+    assert moving_average(z, 3, centered=False)[1] == 1.0
+    np.testing.assert_allclose(moving_average(np.ones(7), 60), np.ones(7))
+    w = np.arange(200.0) ** 2
+    np.testing.assert_allclose(moving_average(w, 5)[50], w[48:53].mean())

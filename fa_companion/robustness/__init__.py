@@ -1,7 +1,7 @@
 """Robustness of trained networks (Paper B §4.3-4.4, A.3.4, A.4, B.9-B.10; Figs 6-7, S11-S13).
 
-- :mod:`.corruptions`: the 15 CIFAR-10-C corruptions {cite}`hendrycks2019benchmarking` at
-  CIFAR-10-C's own severity parameters (32×32; not ImageNet-C's), seeded and vectorized over images.
+- :mod:`.corruptions`: the 15 CIFAR-10-C corruptions (Hendrycks & Dietterich 2019) at CIFAR-10-C's
+  own severity parameters (32×32; not ImageNet-C's), seeded and vectorized over images.
 - :mod:`.cifar10c`: the published CIFAR-10-C ``.npy`` layout (a loader for users who have the
   files, and a writer of the same layout).
 - :mod:`.attacks`: FGSM, BIM and PGD (L∞) with an explicit input-gradient path, ``"true"`` (the
@@ -13,6 +13,7 @@ from .attacks import (
     ATTACKS,
     PATHS,
     attack,
+    attack_accuracy,
     bim,
     fgsm,
     gradient_agreement,
@@ -37,6 +38,7 @@ __all__ = [
     "PATHS",
     "SEVERITY_PARAMS",
     "attack",
+    "attack_accuracy",
     "bim",
     "corrupt",
     "corrupt_in_batches",
