@@ -262,11 +262,15 @@ for method in attacks:
     for what, fn in (("IFA more robust than BP", robust_vs_bp),
                      ("more misalignment, more robustness", trend)):
         per_mode = {mode: fn(tests[method, mode]) for mode in modes}
+        unmasked = [per_mode[m] for m in modes if m != "feedback"]
         if all(v == "yes" for v in per_mode.values()):
             overall = "reproduced"
-        elif per_mode["feedback"] == "yes" and per_mode["true"] != "yes":
+        elif per_mode["feedback"] == "yes" and not any(v.startswith(("yes", "only")) for v in unmasked):
             overall = "reproduced only along the feedback path (gradient masking)"
-        elif any(v == "yes" for v in per_mode.values()):
+        elif per_mode["feedback"] == "yes":
+            overall = ("partly: along the true gradient and the transfer attack only at some angles; "
+                       "the feedback path shows it at all")
+        elif any(v.startswith(("yes", "only")) for v in per_mode.values()):
             overall = "partly reproduced"
         else:
             overall = "not reproduced"
@@ -285,6 +289,14 @@ for claim, overall, per_mode in verdicts:
 # attack is a black-box check with examples crafted on another BP network: weaker than a white-box
 # attack on any network, but it cannot be masked by the attacked network's B, and BP itself is
 # attacked the same way (from another seed), so the comparison with BP is fair.
+#
+# **What the book profile shows.** Along the true gradient and under the transfer attack the
+# paper's trend is there: accuracy under attack rises with θ_init and the strongly misaligned
+# networks (60°, 90°) beat BP significantly, while IFA 0° is about as vulnerable as BP. Along the
+# feedback path the same trend is several times larger, and FA's accuracy under "attack" equals
+# its accuracy under random ±ε signs: its B₀ carries no information about the input gradient
+# (sign agreement ½). Part of the robustness Paper B reports can thus be real, but its size
+# depends on which gradient was used, which the paper does not say.
 #
 # **Where we differ from the paper, and why.** Fashion-MNIST networks instead of CIFAR-10 (no
 # download here; the paper's BP accuracy under FGSM at ε = 0.03 on CIFAR-10 cannot be compared
