@@ -107,6 +107,7 @@ lint: venv
 clean:
 	rm -rf _build .pytest_cache .ruff_cache
 	rm -f book/[0-9][0-9]_*.ipynb
+	rm -rf book/_generated
 	find fa_companion tests -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -7,8 +7,9 @@ initialization. The paper gives no formula; this model counts weight words moved
 forward-weight memory and the backward pathway, from layer sizes alone:
 
 - BP: every iteration reads and writes each W_l that carries error backwards (layers 1 … L−1;
-  layer 0 sends no error to the input): 2 Σ_{l≥1} |W_l| words per iteration;
-- IFA: one copy W_l → B_l of every feedback matrix at initialization, 2 Σ_{l≥1} |W_l| words once;
+  layer 0 sends no error to the input): 2 Σ_{l≥1} ``|W_l|`` words per iteration;
+- IFA: one copy W_l → B_l of every feedback matrix at initialization, 2 Σ_{l≥1} ``|W_l|``
+  words once;
 - FA: nothing (B is drawn in place).
 
 All three read W_l for the forward pass and read/write it for the update; those costs are equal

@@ -44,6 +44,7 @@ __all__ = [
 ]
 
 DATASETS = ("fashion_mnist", "digits", "mnist", "cifar10", "cifar100", "svhn", "stl10")
+"""The dataset names :func:`load_dataset` accepts."""
 
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where Debian's ``dataset-fashion-mnist`` package installs the four IDX gz files."""

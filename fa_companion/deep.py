@@ -228,8 +228,8 @@ def load_deep_data(dataset: str = "fashion_mnist", *, n_train: int | None = None
 class DeepNet:
     """M networks of Paper A's deep setting, stacked: ``W[j]``, ``B[j]`` of shape ``(M, out, in)``.
 
-    Plain tensors (no autograd); :meth:`step` does forward, hand-written backward, update and
-    normalization in place.
+    Plain tensors (no autograd): :meth:`forward`, the hand-written backward :meth:`deltas`, the
+    :meth:`updates` and :meth:`apply_` (update, then normalization in place) make one iteration.
     """
 
     def __init__(self, members: Sequence[DeepMember], config: DeepConfig = DeepConfig(), *,

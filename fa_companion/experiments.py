@@ -87,8 +87,8 @@ def cnn_config(arch: str, members: Sequence[Member], *, width: float = 1.0, **kw
 
 
 def build_model(config: dict, input_shape: Sequence[int], num_classes: int):
-    """The untrained ensemble of ``config``: a :class:`FeedbackMLP`, or a :class:`CNNEnsemble`
-    when the config names an ``arch``."""
+    """The untrained ensemble of ``config``: a :class:`~fa_companion.models.FeedbackMLP`, or a
+    :class:`~fa_companion.models.CNNEnsemble` when the config names an ``arch``."""
     members = members_from_config(config)
     if "arch" in config:
         return CNNEnsemble(config["arch"], input_shape, num_classes, members, config["width"])

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 RULES = ("bp", "fa", "ifa")
+"""The learning rules: backpropagation, feedback alignment, initial feedback alignment."""
 
 __all__ = [
     "RULES",

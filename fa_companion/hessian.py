@@ -333,8 +333,8 @@ def lanczos(hessian: Hessian, n_steps: int, n_runs: int = 1, *, seed: int = 0,
     Every step reorthogonalizes the new vector twice against all previous Lanczos vectors
     (classical Gram-Schmidt, twice is enough), so the tridiagonal matrix is that of exact
     arithmetic even when Ritz values converge. α and β are accumulated in float64. A run whose
-    β falls below ``breakdown`` × its largest |α| has found an invariant subspace; it stops there
-    (its ``length`` is recorded and its later entries are 0).
+    β falls below ``breakdown`` × its largest ``|α|`` has found an invariant subspace; it stops
+    there (its ``length`` is recorded and its later entries are 0).
 
     Returns float64 numpy ``{"alpha": (…, R, m), "beta": (…, R, m-1), "length": (…, R)}`` with
     a leading K axis for K networks.

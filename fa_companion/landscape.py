@@ -36,6 +36,7 @@ from .experiments import condition_config, members_from_config
 from .hessian import (
     Hessian,
     PlainMLP,
+    density_grid,
     hutchinson_trace,
     lanczos,
     loss_plane,
@@ -544,26 +545,38 @@ def fig_landscape_sections(results: Mapping[str, Mapping[str, np.ndarray]], netw
     return fig
 
 
-def fig_spectral_densities(results: Mapping[str, Mapping[str, np.ndarray]], sigma: float,
-                           grid: np.ndarray, floor: float = 1e-6, separate: bool = False,
-                           network: int = 0) -> Figure:
-    """Paper B Fig 5b / S10 bottom: SLQ spectral densities of network ``network`` (Gaussian
-    broadening ``sigma``, log scale) on common axes: overlaid, or one panel per condition
-    (``separate``, as in Fig S10)."""
+def fig_spectral_densities(results: Mapping[str, Mapping[str, np.ndarray]], *, rel_sigma: float = 0.005,
+                           floor: float = 1e-9, separate: bool = False, network: int = 0,
+                           n_points: int = 4000) -> Figure:
+    """Paper B Fig 5b / S10 bottom: SLQ spectral densities of network ``network`` on a log scale.
+
+    Gaussian broadening σ = ``rel_sigma`` × the range of the nodes drawn on an axis: overlaid on
+    one axis (one σ and grid for all), or one panel per condition with its own σ and eigenvalue
+    range (``separate``, as in Fig S10). Outlier eigenvalues carry SLQ weights of order 1/n
+    (~10⁻⁶ here), hence the low ``floor``: a broad σ or a high floor hides them under the bulk."""
     items = list(results.items())
     if separate:
         cols = min(len(items), 6)
         rows = math.ceil(len(items) / cols)
-        fig, axes = plt.subplots(rows, cols, figsize=(2.3 * cols, 1.9 * rows + 0.3), sharex=True,
-                                 sharey=True, squeeze=False)
+        fig, axes = plt.subplots(rows, cols, figsize=(2.3 * cols, 1.9 * rows + 0.3), sharey=True,
+                                 squeeze=False)
         flat = list(axes.flat)
         for ax in flat[len(items):]:
             ax.axis("off")
     else:
         fig, ax = plt.subplots(figsize=(6.0, 3.4))
         flat = [ax] * len(items)
+        every = np.concatenate([np.ravel(a["slq_nodes"][network]) for _, a in items])
+        common_sigma = rel_sigma * float(np.ptp(every))
+        common_grid = density_grid(every, common_sigma, n_points)
     for ax, (label, a) in zip(flat, items):
-        rho = spectral_density(a["slq_nodes"][network], a["slq_weights"][network], grid, sigma)
+        nodes, weights = a["slq_nodes"][network], a["slq_weights"][network]
+        if separate:
+            sigma = rel_sigma * float(np.ptp(nodes))
+            grid = density_grid(nodes, sigma, n_points)
+        else:
+            sigma, grid = common_sigma, common_grid
+        rho = spectral_density(nodes, weights, grid, sigma)
         ax.plot(grid, np.maximum(rho, floor), color=_color(label), label=label,
                 lw=2 if label in ("BP", "FA") else 1.2)
         if separate:
@@ -574,6 +587,7 @@ def fig_spectral_densities(results: Mapping[str, Mapping[str, np.ndarray]], sigm
         ax.set(yscale="log", ylabel="density ρ_σ(λ)", ylim=(floor, None))
     if not separate:
         flat[0].legend(ncol=2, fontsize=7)
+        flat[0].set_title(f"σ = {common_sigma:.2g}", fontsize=8)
     fig.tight_layout()
     return fig
 

@@ -75,12 +75,14 @@ class Member:
 
     @property
     def theta(self) -> float:
+        """The initial angle in degrees: ``theta_init``, or its default (0° for IFA, else 90°)."""
         if self.theta_init is not None:
             return float(self.theta_init)
         return 0.0 if self.rule == "ifa" else 90.0
 
     @property
     def label(self) -> str:
+        """``BP``, ``FA`` or ``IFA θ°`` (θ = :attr:`theta`), the label of figures and tables."""
         if self.rule == "ifa":
             return f"IFA {self.theta:g}°"
         return self.rule.upper()

@@ -1,7 +1,7 @@
 """Paper A's weight normalization, applied as in-place projections after each update.
 
 Paper A (§2.3, Methods §4.4, eq. 32) keeps the Frobenius norm of the incoming weights of every
-neuron fixed to a non-learnable γ: after each iteration
+neuron fixed to a non-learnable γ: after each iteration::
 
     W_ℓ[k]_{*,i} ← γ W_ℓ[k]_{*,i} / ‖W_ℓ[k]_{*,i}‖            (eq. 32, Paper A's W ∈ R^{n_ℓ × n_{ℓ+1}})
 

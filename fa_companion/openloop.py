@@ -240,7 +240,7 @@ class _ProcessState:
 
 def sample_process(proc: Process | dict, n_steps: int, shape=(1,), *, seed: int = 0,
                    reps: int = 1, device="auto", dtype=torch.float64) -> Tensor:
-    """``n_steps`` values of a process for ``reps`` repetitions: shape (n_steps, reps, *shape).
+    """``n_steps`` values of a process for ``reps`` repetitions: shape ``(n_steps, reps, *shape)``.
 
     The same generators (and therefore the same numbers) as the error stream of :func:`simulate`
     when ``shape == (n_b, n_o)``. Used for the ACFs of Fig 4E."""
@@ -708,7 +708,7 @@ def run_openloop(config: dict, device="auto") -> dict:
     """One batched open-loop run, summarised for the store.
 
     For every trace named in ``config["keep"]``: ``<trace>_mean`` and ``<trace>_sem`` over
-    repetitions (every ``stride``-th iteration; traces in :data:`MA_TRACES` first smoothed per
+    repetitions (every ``stride``-th iteration; traces in ``MA_TRACES`` first smoothed per
     repetition by a centred moving average of length ``ma``), ``<trace>_final`` per repetition
     (the raw trace's mean over the last ``final_window`` iterations), with ``phase`` > 1
     ``<trace>_final_phase`` (R, phase): that mean split by k mod ``phase`` (the iterations where
@@ -761,7 +761,7 @@ def run_persistent(config: dict, device="auto") -> dict:
     percentiles of the sorted eigenvalues of EᵀXXᵀE divided by their mean, ``eig_mean`` (n_o) the
     mean of those normalised spectra, ``m_mean``/``m_sd`` (n_o, n_o): mean and SD of
     EᵀXXᵀE/(n_b n_i). Summary: mean and SD of the angle, the fewest zero eigenvalues of any draw
-    (below 1e-9 of the largest) and the largest |z| of ``m_mean`` − I."""
+    (below 1e-9 of the largest) and the largest ``|z|`` of ``m_mean`` − I."""
     dims = {k: int(config[k]) for k in ("n_i", "n_h", "n_o", "n_b")}
     n = int(config["n_draws"])
     dev = resolve_device(device)
@@ -786,7 +786,7 @@ def run_two_step(config: dict, device="auto") -> dict:
     """Fig 2 for one condition: ``config`` = {"condition": TwoStepCondition fields, n_i, n_h, n_o,
     n_b, n_draws, nonlinear, seed}. Arrays: the per-draw ``angle_t`` (and, linear, ``angle_sym``,
     ``ratio``, ``eig_sym_mean`` the mean sorted eigenvalues of M¹_sym, ``m_mean``, ``m_sd``);
-    summary: means, SDs and the largest |Bᵀ∠BᵀM_skew − 90°|."""
+    summary: means, SDs and the largest ``|Bᵀ∠BᵀM_skew − 90°|``."""
     dims = {k: int(config[k]) for k in ("n_i", "n_h", "n_o", "n_b")}
     dev = resolve_device(device)
     d = two_step_draws(int(config["n_draws"]), TwoStepCondition(**config["condition"]), **dims,

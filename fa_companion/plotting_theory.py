@@ -1,6 +1,7 @@
 """Figures of Paper A's theory chapters (01-03): angle histograms, eigenvalue arrangements,
-traces with ± SEM bands and final-alignment sweeps. Same house style as :mod:`plotting`; every
-function takes results (plain arrays) and returns a matplotlib Figure."""
+traces with ± SEM bands and final-alignment sweeps. Same house style as
+:mod:`~fa_companion.plotting`; every function takes results (plain arrays) and returns a
+matplotlib Figure."""
 
 from __future__ import annotations
 

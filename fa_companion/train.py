@@ -13,13 +13,19 @@ and ``update_angle`` of shape ``(E+1, n_layers, K)``, ``diverged_epoch`` of shap
 the member never produced a non-finite loss) and ``epoch_seconds`` of shape ``(E,)``. With
 ``TrainConfig.patience``, training ends early once every member has met the early-stopping rule
 (:func:`early_stopping`), and the arrays have fewer rows.
+
+A device running out of memory during :func:`train` raises :class:`TrainingOutOfMemoryError`, whose
+message names the settings to lower (``batch_size``, ``eval_batch_size``, the number of members K,
+or ``device="cpu"``), with the allocator's own error chained as its cause.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,7 +37,16 @@ from torch import Tensor
 from .metrics import layer_angle_stats, update_angles
 from .results import atomic_write
 
-__all__ = ["TrainConfig", "make_optimizer", "evaluate", "train", "early_stopping", "progress_enabled"]
+__all__ = [
+    "TrainConfig",
+    "TrainingOutOfMemoryError",
+    "make_optimizer",
+    "evaluate",
+    "train",
+    "early_stopping",
+    "progress_enabled",
+    "explain_out_of_memory",
+]
 
 OPTIMIZERS = ("adam", "sgd")
 
@@ -73,6 +88,41 @@ class TrainConfig:
         """The config as a dict; options left at ``None`` are omitted, so that adding an option
         never changes the hash (:func:`fa_companion.results.config_hash`) of existing results."""
         return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+class TrainingOutOfMemoryError(torch.cuda.OutOfMemoryError, MemoryError):
+    """The device ran out of memory while training; the message says which settings to lower.
+
+    A :class:`torch.cuda.OutOfMemoryError` (so a ``RuntimeError``, and code that catches PyTorch's
+    out-of-memory error still catches it) and a :class:`MemoryError`; the original error is its
+    ``__cause__``.
+    """
+
+
+def _out_of_memory_message(device, n_members: int, cfg: TrainConfig, original: BaseException) -> str:
+    first_line = (str(original).strip().splitlines() or [""])[0]
+    return (
+        f"out of memory on device {str(device)!r} while training an ensemble of K = {n_members} "
+        f"member(s) with TrainConfig(batch_size={cfg.batch_size}, "
+        f"eval_batch_size={cfg.eval_batch_size}). Memory grows with K × batch_size in training "
+        f"steps and with K × eval_batch_size in evaluation; lower one of: TrainConfig.batch_size, "
+        f"TrainConfig.eval_batch_size, the number of ensemble members K (train the seeds in several "
+        f"smaller ensembles), or train on the CPU with device=\"cpu\". "
+        f"Original error: {first_line}"
+    )
+
+
+@contextlib.contextmanager
+def explain_out_of_memory(device, n_members: int, cfg: TrainConfig) -> Iterator[None]:
+    """Re-raise PyTorch's out-of-memory error inside the block as a
+    :class:`TrainingOutOfMemoryError` that names the settings to lower (original chained)."""
+    try:
+        yield
+    except TrainingOutOfMemoryError:
+        raise
+    except torch.cuda.OutOfMemoryError as exc:
+        raise TrainingOutOfMemoryError(
+            _out_of_memory_message(device, n_members, cfg, exc)) from exc
 
 
 def progress_enabled(progress: bool | None = None) -> bool:
@@ -153,7 +203,16 @@ def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None
     written atomically after every epoch and a later call with the same path resumes from it;
     the file is removed when training completes. A member whose loss becomes NaN or ±inf is
     recorded as diverged in ``diverged_epoch`` and training goes on for the others.
+
+    If the device runs out of memory, :class:`TrainingOutOfMemoryError` says which settings to
+    lower (``cfg.batch_size``, ``cfg.eval_batch_size``, the number of members, the device).
     """
+    with explain_out_of_memory(data.x_train.device, model.n_members, cfg):
+        return _train(model, data, cfg, checkpoint=checkpoint, progress=progress, desc=desc)
+
+
+def _train(model, data, cfg: TrainConfig, *, checkpoint, progress, desc) -> dict[str, np.ndarray]:
+    """:func:`train` without the out-of-memory explanation."""
     from tqdm import tqdm
 
     x_train, y_train, x_test, y_test = data.x_train, data.y_train, data.x_test, data.y_test

@@ -20,7 +20,7 @@ from fa_companion.metrics import (
     update_angles,
 )
 from fa_companion.models import FeedbackMLP, Member
-from fa_companion.stats import mean_sd, ranksum
+from fa_companion.stats import mean_sd, ranksum, spearman
 
 D = torch.float64
 MIXED = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 30.0, seed=2), Member("bp", seed=3)]
@@ -277,3 +277,27 @@ def test_mean_sd_uses_sample_sd():
     m, s = mean_sd([1.0, 2.0, 3.0, 4.0])
     assert m == 2.5 and s == pytest.approx(np.std([1, 2, 3, 4], ddof=1))
     assert mean_sd([5.0]) == (5.0, 0.0)
+
+
+def test_spearman_exact_for_few_points_where_scipy_underflows():
+    # 7! = 5040 ≤ n_resamples: the exact null; a perfect ranking has p = 2/7!
+    rho, p = spearman(np.arange(7), np.arange(7) ** 3)
+    assert rho == pytest.approx(1.0) and p == pytest.approx(2 / math.factorial(7), rel=1e-9)
+    assert spearman(np.arange(7), -np.arange(7.0))[1] == pytest.approx(2 / math.factorial(7), rel=1e-9)
+
+
+def test_spearman_monte_carlo_floor_and_agreement_with_scipy():
+    from scipy import stats
+
+    rho, p = spearman(np.arange(10), np.arange(10), n_resamples=9_999)
+    assert rho == pytest.approx(1.0) and p == pytest.approx(2 / 10_000)  # floor 2/(N+1), not 0
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=40)
+    y = 0.3 * x + rng.normal(size=40)
+    rho, p = spearman(x, y, n_resamples=20_000)
+    ref = stats.spearmanr(x, y)
+    assert rho == pytest.approx(ref.statistic, abs=1e-12)
+    assert p == pytest.approx(ref.pvalue, rel=0.15, abs=2e-3)  # t-approximation is good at n = 40
+    assert spearman(x, y, seed=3) == spearman(x, y, seed=3)
+    with pytest.raises(ValueError, match="3 and 2"):
+        spearman([1, 2, 3], [1, 2])

@@ -54,7 +54,9 @@ __all__ = [
 ]
 
 PATHS = ("true", "feedback")
+"""Input-gradient paths: the exact gradient of the forward function, or through the network's B."""
 ATTACKS = ("fgsm", "bim", "pgd")
+"""The L∞ attacks :func:`attack` runs by name."""
 
 
 def _check_path(path: str) -> str:

@@ -1,0 +1,116 @@
+"""fa_companion.bench: the matmul FLOP count of a training step, the GEMM-fraction benchmark at a
+tiny size, and the plumbing of the opt-in chapter timings (no chapter is executed here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from fa_companion import bench
+from fa_companion.book import ChapterRun
+from fa_companion.models import FeedbackMLP, Member
+
+
+def test_matmul_flops_by_hand() -> None:
+    # 3-4-2 at batch 5: forward 2·5·(3·4 + 4·2) = 200, weight gradients 200, input gradient of
+    # the second layer only 2·5·(4·2) = 80 (the first layer's is not needed).
+    assert bench.mlp_step_matmul_flops((3, 4, 2), 5) == 480
+    # A single layer: forward and weight gradient only.
+    assert bench.mlp_step_matmul_flops((7, 3), 2) == 2 * (2 * 2 * 7 * 3)
+    # The benchmarked network: 784-512-512-10 at batch 128.
+    terms = 784 * 512 + 512 * 512 + 512 * 10
+    assert bench.mlp_step_matmul_flops(bench.SIZES, bench.BATCH) == 2 * 128 * (3 * terms - 784 * 512)
+    assert bench.mlp_step_matmul_flops(bench.SIZES, bench.BATCH) == 410_779_648
+    with pytest.raises(ValueError):
+        bench.mlp_step_matmul_flops((3,), 5)
+    with pytest.raises(ValueError):
+        bench.mlp_step_matmul_flops((3, 4), 0)
+
+
+@pytest.mark.parametrize("rule", ["fa", "bp"])
+def test_matmul_flops_match_torch_flop_counter(rule: str) -> None:
+    """The count equals what torch's FlopCounterMode sees in a real forward + backward."""
+    sizes, batch = (6, 5, 4, 3), 7
+    model = FeedbackMLP(sizes, Member(rule, seed=0))
+    x = torch.rand(batch, sizes[0])
+    y = torch.randint(0, sizes[-1], (batch,))
+    with FlopCounterMode(display=False) as counter:
+        logits = model(x)
+        torch.nn.functional.cross_entropy(logits.reshape(-1, sizes[-1]), y).backward()
+    assert counter.get_total_flops() == bench.mlp_step_matmul_flops(sizes, batch)
+
+
+def test_gemm_fraction_runs_tiny() -> None:
+    out = bench.gemm_fraction_mlp(torch.device("cpu"), rounds=1, inner=1, n=64)
+    assert set(out) == {"gemm_fraction_mlp", "fa_step_matmul_gflops", "peak_matmul_gflops",
+                        "peak_matmul_n"}
+    assert out["peak_matmul_n"] == 64
+    assert out["gemm_fraction_mlp"] > 0 and out["peak_matmul_gflops"] > 0
+    assert out["gemm_fraction_mlp"] == pytest.approx(
+        out["fa_step_matmul_gflops"] / out["peak_matmul_gflops"])
+
+
+def test_chapter_timings_off_by_default() -> None:
+    out = bench.chapter_timings()
+    assert out["ci_book_seconds"] is None and out["book_chapter_seconds"] is None
+    assert "--chapters" in out["chapters_note"]
+    json.dumps(out)
+
+
+def test_chapter_timings_plumbing() -> None:
+    calls = []
+
+    def fake_execute(names, profile, output_dir, allow_compute=None, log=print):
+        calls.append((list(names), profile, Path(output_dir), allow_compute))
+        seconds = {"ci": [1.25, 2.5], "book": [10.0, 20.04]}[profile]
+        errors = [None, "ValueError: boom" if profile == "book" else None]
+        return [ChapterRun(c, Path(output_dir) / f"{c}.ipynb", s, e)
+                for c, s, e in zip(names, seconds, errors)]
+
+    chapters = ["01_open_loop_alignment", "07_initial_alignment"]
+    out = bench.chapter_timings(True, ["01", "07"], execute=fake_execute, log=lambda _: None)
+    assert [c[:2] for c in calls] == [(chapters, "ci"), (chapters, "book")]
+    assert calls[1][3] is False  # compute forbidden at the book profile
+    assert calls[0][2].parent == calls[1][2].parent and not calls[0][2].parent.exists()  # temp
+    assert out["ci_book_seconds"] == 3.8  # 3.75, rounded to 0.1 s
+    assert out["ci_chapter_seconds"] == dict(zip(chapters, [1.2, 2.5]))
+    assert out["book_chapter_seconds"] == dict(zip(chapters, [10.0, 20.0]))
+    assert out["chapters_failed"] == {"07_initial_alignment (book)": "ValueError: boom"}
+    json.dumps(out)
+
+
+def test_chapter_timings_default_to_the_toc(monkeypatch) -> None:
+    from fa_companion import book
+
+    monkeypatch.setattr(book, "toc_chapters", lambda: ["09_soft_alignment"])
+    seen = []
+
+    def fake_execute(names, profile, output_dir, allow_compute=None, log=print):
+        seen.append(list(names))
+        return []
+
+    monkeypatch.setattr(book, "execute", fake_execute)
+    out = bench.chapter_timings(True, log=lambda _: None)
+    assert seen == [["09_soft_alignment"]] * 2
+    assert out["ci_book_seconds"] == 0 and out["book_chapter_seconds"] == {}
+
+
+def test_main_passes_the_chapters_flag(monkeypatch, capsys) -> None:
+    seen = {}
+
+    def fake_run(device, quick=False, chapters=False, chapter_names=None):
+        seen.update(device=device, quick=quick, chapters=chapters, names=chapter_names)
+        return {"x": 1}
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    bench.main(["--json", "--quick"])
+    assert seen == {"device": "auto", "quick": True, "chapters": False, "names": None}
+    assert json.loads(capsys.readouterr().out) == {"x": 1}
+    bench.main(["--json", "--chapters"])
+    assert seen["chapters"] is True and seen["names"] is None
+    bench.main(["--json", "--chapters", "07", "09", "--device", "cpu"])
+    assert seen == {"device": "cpu", "quick": False, "chapters": True, "names": ["07", "09"]}
