@@ -28,7 +28,7 @@
 # $$W_1[k \gg 1] \simeq c_2\, B^T E^T X X^T E \qquad \text{(eq. 1, S10)}.$$
 #
 # W₁ aligns with Bᵀ exactly as far as the positive semidefinite matrix M = EᵀXXᵀE preserves
-# the direction of Bᵀ (Supp. Note 3). The claims we check (FACTS.md, Fig 1):
+# the direction of Bᵀ (Supp. Note 3). The claims we check (Paper A, Fig 1):
 #
 # 1. **Eq. 1, S7, S10**: W₀'s direction converges to XᵀEB and W₁'s to BᵀEᵀXXᵀE.
 # 2. **§2.1**: for i.i.d. N(0, 1) elements, E(EᵀXXᵀE) = n_b n_i I.

@@ -29,7 +29,7 @@
 # (eq. 31), so what matters is how well the symmetric part preserves Bᵀ and how large the skew
 # part is relative to it. M° depends on E and X at lag o: **the autocorrelation of error and
 # input decides the alignment.** (Our tests check eq. 23 and eq. 31 to machine precision:
-# `tests/test_openloop.py`.) The claims (FACTS.md, Fig 2-3):
+# `tests/test_openloop.py`.) The claims (Paper A, Fig 2-3):
 #
 # 1. **Fig 2, cond. 1**: E[0], E[1], X[0], X[1], B i.i.d. N(0, 1): no alignment of T¹_aln[1]
 #    (one-sample t-test against 90°, p > 0.5, n = 10 000).
@@ -329,7 +329,7 @@ rows = [
 ]
 for claim, value, v in rows:
     print(f"- {claim}: {value} → {v}")
-print("- Random AB∠A = 90° (FACTS.md lists it under Fig 2; Supplementary Note 3): see chapter 01, claim 7.")
+print("- Random AB∠A = 90° (Paper A, Fig 2 and Supplementary Note 3): see chapter 01, claim 7.")
 
 # %% [markdown]
 # ## Discussion

@@ -32,7 +32,7 @@
 #   update, B's columns once at the start) caps ‖W₀‖ and so tilts ΔW₁ back towards the aligned,
 #   short-lag terms (Supplementary Note 1).
 #
-# The claims (FACTS.md, Fig 4 and Fig S1):
+# The claims (Paper A, Fig 4 and Fig S1):
 #
 # 1. **Fig 4A-B**: with X constant (β_X = 1), β has a significant effect on the final alignment.
 # 2. **Fig 4C-D**: with β = 0.8, β_X has a significant effect on the final alignment.

@@ -79,7 +79,7 @@ device = "auto"
 # ## The corruptions, at CIFAR-10-C's parameters
 #
 # Each corruption is a function of float images in [0, 1] with CIFAR-10-C's five parameter sets
-# (`SEVERITY_PARAMS`, from `shared/FACTS.md`). They were checked against the original script's
+# (`SEVERITY_PARAMS`, the values of the CIFAR-10-C generation script {cite}`hendrycks2019benchmarking`). They were checked against the original script's
 # building blocks (scikit-image's Gaussian filter, OpenCV's disk blur, affine warp and frost
 # resize, SciPy's zoom and `map_coordinates`, Pillow's box resize and JPEG, ImageMagick 6.9's
 # motion blur): equal to float precision, to one grey level for ImageMagick's motion blur. Two

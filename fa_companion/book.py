@@ -335,6 +335,10 @@ def inject_parameters(nb, params: dict[str, Any]):
     for cell in nb.cells:
         if INJECTED_TAG in _tags(cell):
             cell.source = _injected_source(params)
+            # the page shows the chapter's own parameters cell; the injected one (the profile's
+            # overrides) is kept in the notebook but left off the built book
+            if "remove-cell" not in cell.metadata.tags:
+                cell.metadata.tags.append("remove-cell")
     return nb
 
 
@@ -396,7 +400,7 @@ def kernel_environment(profile: str, allow_compute: bool | None = None) -> Itera
     elif profile == "book":
         changes[COMPUTE_ENV] = "0"
     # A stale user kernelspec named python3 (~/.local/share/jupyter) would otherwise win over this
-    # environment's (PITFALLS 2); JUPYTER_PATH comes first in Jupyter's search path.
+    # environment's; JUPYTER_PATH comes first in Jupyter's search path.
     env_data = str(Path(sys.prefix) / "share" / "jupyter")
     jupyter_path = os.environ.get("JUPYTER_PATH", "")
     kernel_json = Path(env_data) / "kernels" / KERNEL_NAME / "kernel.json"

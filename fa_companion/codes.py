@@ -8,7 +8,7 @@ The codes are mutually exclusive (no output neuron belongs to two classes). For 
 experiment (Fig 8) new codes are drawn the same way at epoch 100.
 
 A prediction is decoded as the class whose code has the largest inner product with the network's
-output, ``argmax_c (Y · code_cᵀ)`` (FACTS.md, from the authors' code).
+output, ``argmax_c (Y · code_cᵀ)`` (from the authors' code).
 
 Label smoothing (Supplementary Note 4, Figs S2-S3) replaces the ones of every code by 0.95 and the
 zeros by 0.05; decoding is unchanged (adding a constant to every code entry adds the same amount

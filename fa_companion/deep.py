@@ -1,6 +1,6 @@
 """Paper A's deep setting (§2.5-2.6, Figs 6-8, S2-S3), hand-written and batched over members.
 
-The network (Paper A §4.1, §4.3; FACTS.md): input 225 (15×15 images in [0, 1], no mean/std
+The network (Paper A §4.1, §4.3): input 225 (15×15 images in [0, 1], no mean/std
 normalization), d = 5 weight layers of equal width m (50, or 100), no biases,
 f(z) = tanh(ReLU(z)) on **every** layer including the output, targets are mutually exclusive n-hot
 codes (:mod:`fa_companion.codes`), loss ½ΣE² **summed** over the batch and the outputs, plain SGD

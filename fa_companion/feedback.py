@@ -10,7 +10,7 @@ The weight gradient ``grad_outᵀ x`` and the bias gradient are the same as back
 (:mod:`fa_companion.init`).
 
 The Functions are new-style (``setup_context``, ``generate_vmap_rule``) so that ``torch.func``
-transforms work (PITFALLS 16), and they accept a leading ensemble dimension: ``x`` of shape
+transforms work, and they accept a leading ensemble dimension: ``x`` of shape
 ``(N, in)`` or ``(K, N, in)`` with ``W`` of shape ``(out, in)`` or ``(K, out, in)``.
 """
 
@@ -98,7 +98,7 @@ def feedback_linear(
 class FeedbackConv2dFunction(torch.autograd.Function):
     """2-D convolution whose input gradient goes through a fixed feedback kernel ``B`` (shaped like W).
 
-    Uses the public ``torch.nn.grad.conv2d_input`` / ``conv2d_weight`` (PITFALLS 13)."""
+    Uses the public ``torch.nn.grad.conv2d_input`` / ``conv2d_weight``."""
 
     generate_vmap_rule = True
 
@@ -156,7 +156,7 @@ class _FeedbackLayer(nn.Module):
         self.rule = check_rule(rule)
         self.weight = nn.Parameter(torch.empty(weight_shape))
         self.bias = nn.Parameter(torch.zeros(weight_shape[0])) if bias else None
-        # A registered buffer: saved in state_dict, moved by .to(), never seen by optimizers (PITFALLS 14).
+        # A registered buffer: saved in state_dict, moved by .to(), never seen by optimizers.
         self.register_buffer("feedback", torch.empty(weight_shape))
 
     def _feedback_or_none(self) -> Tensor | None:

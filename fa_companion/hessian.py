@@ -6,7 +6,7 @@ function and the weights, never on the learning rule that produced them. Everyth
 works on a **plain functional copy** of the weights: :class:`PlainMLP` evaluates the network as a
 function of one flat parameter vector ``θ = (W₀, b₀, W₁, b₁, …)`` (Paper B's θ = {W_l, b_l}) with
 ordinary differentiable operations. Differentiating through the FA autograd Functions instead
-would differentiate the FA pseudo-gradient and give a wrong, non-symmetric "Hessian" (PITFALLS 17).
+would differentiate the FA pseudo-gradient and give a wrong, non-symmetric "Hessian".
 
 - :class:`Hessian`: Hessian-vector products ``Hv`` by forward-over-reverse differentiation
   (``torch.func.jvp`` of ``torch.func.grad``, Paper B eq. of §B.7 ``∂(gᵀv)/∂θ = Hv``) on a fixed
@@ -15,7 +15,7 @@ would differentiate the FA pseudo-gradient and give a wrong, non-symmetric "Hess
 - :func:`top_eigenpairs`: the k largest eigenpairs with ``scipy.sparse.linalg.eigsh`` (implicitly
   restarted Lanczos, ``which='LA'``, seeded start) on a ``LinearOperator``. Paper B uses power
   iteration; eigsh gives the same eigenvalue to a stated tolerance in fewer products and also the
-  second eigenvector that Fig 5a needs (PITFALLS 20).
+  second eigenvector that Fig 5a needs.
 - :func:`hutchinson_trace`: ``tr H = E[vᵀHv]`` with Rademacher probes (Paper B §B.7, ref. [62]),
   with the standard error of the mean over a fixed number of probes.
 - :func:`lanczos`, :func:`slq`, :func:`spectral_density`: the spectral density by stochastic
@@ -68,7 +68,7 @@ class PlainMLP:
 
     Same forward function as :class:`fa_companion.models.FeedbackMLP` (``o = W h + b``, hidden
     ``activation``, linear output unless ``output_activation``), built from ordinary operations
-    so that ``torch.func`` differentiates the true loss (PITFALLS 17). ``θ`` may carry leading
+    so that ``torch.func`` differentiates the true loss. ``θ`` may carry leading
     batch dimensions handled by ``vmap``; the functions here take one unbatched ``θ`` of shape
     ``(n_params,)``.
     """
@@ -269,7 +269,7 @@ def top_eigenpairs(hessian: Hessian, k: int = 2, *, tol: float = 1e-4, seed: int
     per restart cycle) defaults to max(10, 8k) (SciPy: 20): ARPACK restarts until
     ``tol`` is met either way; on Paper B's MLP this saved 10-25% of the products. Returns
     ``{"eigenvalues": (k,) descending, "eigenvectors": (k, n) unit rows in θ's dtype and device,
-    "n_hvp": products used}``. Replaces Paper B's power iteration (§B.7; PITFALLS 20).
+    "n_hvp": products used}``. Replaces Paper B's power iteration (§B.7).
     """
     from scipy.sparse.linalg import eigsh
 

@@ -15,7 +15,7 @@ Two experiments, each a pure function of a JSON-able config for the results stor
   SLQ nodes and weights, and the test loss on θ + αv₁ + βv₂ (§B.7-B.8).
 
 Every Hessian is taken on a plain functional copy of the weights (:mod:`fa_companion.hessian`),
-never through the FA autograd Functions (PITFALLS 17). The figure functions at the end take the
+never through the FA autograd Functions. The figure functions at the end take the
 stored results and return matplotlib Figures.
 """
 

@@ -23,7 +23,7 @@ feedback weights that bring the error into neuron *j* of layer ℓ) is our colum
 
 Every function works **in place** under ``torch.no_grad()`` on the tensor it is given (a plain
 tensor or an ``nn.Parameter`` an optimizer holds) and returns it. Nothing is rebound, so an
-optimizer keeps updating the same tensor (PITFALLS 15); this is deliberately *not*
+optimizer keeps updating the same tensor; this is deliberately *not*
 ``torch.nn.utils.weight_norm``, which reparametrizes W = g v/‖v‖ with a learnable g and changes
 what the gradient acts on. Leading dimensions are batch dimensions (ensemble members): ``gamma``
 may be a tensor broadcastable to them (one γ per member), and ``where`` a boolean tensor over them

@@ -203,7 +203,7 @@ def test_prepare_injects_parameters_after_the_parameters_cell(fake):
     book_dir, _ = fake
     nb = book.prepare(CHAPTER, "ci", book_dir)
     tags = [c.metadata.get("tags", []) for c in nb.cells]
-    assert tags[1] == ["parameters"] and tags[2] == ["injected-parameters"]
+    assert tags[1] == ["parameters"] and tags[2] == ["injected-parameters", "remove-cell"]
     injected = nb.cells[2].source
     assert injected == '# Parameters\nprofile = "ci"\nn = 3\n'
     assert ast.parse(injected)  # valid Python

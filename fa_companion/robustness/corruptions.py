@@ -1,7 +1,7 @@
 """The 15 CIFAR-10-C corruptions at CIFAR-10-C's own severity parameters (Paper B §B.9, Fig 6a).
 
 Hendrycks & Dietterich (2019) built CIFAR-10-C with a 32×32 version of their ImageNet-C script; its
-parameters (``shared/FACTS.md``, "CIFAR-10-C severity parameters") are 2-15× milder than
+parameters (those of the CIFAR-10-C generation script of Hendrycks and Dietterich) are 2-15× milder than
 ImageNet-C's, which every maintained PyPI package uses. This module re-implements each corruption
 from its definition with numpy/scipy/Pillow only (no OpenCV, scikit-image or ImageMagick at run
 time) and vectorizes it over images:
@@ -13,7 +13,7 @@ time) and vectorizes it over images:
   local pixel shuffling, which copies rather than swaps, Gaussian blur again), ``motion_blur`` (a
   port of ImageMagick's
   ``MotionBlurImage`` kernel: a one-sided Gaussian of ``2⌈radius⌉+1`` taps along a random angle,
-  edge pixels repeated; it matches ImageMagick 6.9 to the grey level, see PITFALLS 21),
+  edge pixels repeated; it matches ImageMagick 6.9 to the grey level),
   ``zoom_blur`` (the mean of the image and its centre zooms ``np.arange(1, e, 0.01)``, bilinear);
 - weather: ``snow`` (a thresholded, zoomed, motion-blurred noise layer over a brightened image),
   ``frost`` (a random crop of one of the five frost textures, scaled ×0.2, read from an installed
@@ -122,7 +122,7 @@ SEVERITY_PARAMS: dict[str, tuple] = {
     "pixelate": (0.95, 0.9, 0.85, 0.75, 0.65),  # box-resize to int(32c) = 30, 28, 27, 24, 20 px
     "jpeg_compression": (80, 65, 58, 50, 40),  # quality
 }
-"""CIFAR-10-C's parameters, severity 1 → 5 (``shared/FACTS.md``; pixel values in [0, 1])."""
+"""CIFAR-10-C's parameters, severity 1 → 5 (the CIFAR-10-C generation script; pixel values in [0, 1])."""
 
 CANVAS = 32
 """The image size CIFAR-10-C's parameters are defined for."""
