@@ -52,7 +52,7 @@ import numpy as np
 import torch
 
 import fa_companion
-from fa_companion import landscape, plotting
+from fa_companion import claims, landscape, plotting
 from fa_companion.hessian import (
     Hessian,
     PlainMLP,
@@ -401,36 +401,45 @@ for name, vals, bp in (("trace", traces, S["BP"]["trace"]), ("λ_max", lambdas, 
 # t-approximation would print as 10⁻⁶⁴; the Monte Carlo floor is 2 × 10⁻⁵.
 
 # %%
-def within(ratio, factor=1.25):
-    return 1 / factor <= ratio <= factor
-
-
-verdicts = [
-    ("Fig 2b-d: FA's trajectory longer and less direct than BP's and IFA's",
-     "reproduced" if fa_less_direct and fa_longer else ("partly reproduced" if fa_less_direct or fa_longer
-                                                        else "not reproduced")),
-    ("Fig 2f-k: FA's trace and λ_max higher than BP's through training",
-     "reproduced" if min(fa_higher.values()) >= 0.8 else
-     ("partly reproduced" if max(fa_higher.values()) >= 0.8 else "not reproduced")),
-    ("Fig 2f-k: IFA's trace and λ_max stay low, like BP's",
-     "reproduced" if all(ifa_closer[k] >= 0.8 and np.mean([within(r) for r in ifa_ratio[k]]) >= 0.8 for k in ifa_closer)
-     else ("partly reproduced" if any(ifa_closer[k] >= 0.8 for k in ifa_closer) else "not reproduced")),
-    ("Fig 5a/S10: FA's landscape sharper than BP's and IFA's; smoother with more alignment",
-     "reproduced" if rise["FA"] > max(rise["BP"], rise[ifa_labels[0]]) and rho_rise > 0 and p_rise < 0.05
-     else ("partly reproduced" if rise["FA"] > max(rise["BP"], rise[ifa_labels[0]]) else "not reproduced")),
-    ("Fig 5b/S10: FA's spectrum shifted up and broader; alignment compresses it to BP's",
-     "reproduced" if (spread["FA"] > max(spread["BP"], spread[ifa_labels[0]]) and edge["FA"] > max(edge["BP"], edge[ifa_labels[0]])
-                      and within(spread[ifa_labels[0]] / spread["BP"]))
-     else ("partly reproduced" if spread["FA"] > spread["BP"] or edge["FA"] > edge["BP"] else "not reproduced")),
+ifa0 = ifa_labels[0]
+fa_sharper = rise["FA"] > max(rise["BP"], rise[ifa0])
+outcomes = [
+    claims.outcome("B-fig2bd-trajectory", claims.all_or_some([fa_longer, fa_less_direct]),
+                   f"path FA {T['FA']['step_path_length'].mean():.1f} vs BP {T['BP']['step_path_length'].mean():.1f}, "
+                   f"IFA {T['IFA']['step_path_length'].mean():.1f}; directness FA {directness['FA'].mean():.3f} vs "
+                   f"BP {directness['BP'].mean():.3f}, IFA {directness['IFA'].mean():.3f}"),
+    claims.outcome("B-fig2fk-fa-sharper", claims.all_or_some(v >= 0.8 for v in fa_higher.values()),
+                   f"FA/BP trace {fa_ratio['h_trace'].min():.1f}-{fa_ratio['h_trace'].max():.1f}×, "
+                   f"λ_max {fa_ratio['h_eigenvalues'].min():.1f}-{fa_ratio['h_eigenvalues'].max():.1f}×"),
+    claims.outcome("B-fig2fk-ifa-like-bp",
+                   "reproduced" if all(ifa_closer[k] >= 0.8 and np.mean([claims.within_factor(r) for r in ifa_ratio[k]]) >= 0.8
+                                       for k in ifa_closer)
+                   else ("partly reproduced" if any(ifa_closer[k] >= 0.8 for k in ifa_closer) else "not reproduced"),
+                   f"IFA/BP trace {ifa_ratio['h_trace'].min():.2f}-{ifa_ratio['h_trace'].max():.2f}×, "
+                   f"λ_max {ifa_ratio['h_eigenvalues'].min():.2f}-{ifa_ratio['h_eigenvalues'].max():.2f}×"),
+    claims.outcome("B-fig5a-landscape",
+                   "reproduced" if fa_sharper and rho_rise > 0 and p_rise < 0.05
+                   else ("partly reproduced" if fa_sharper else "not reproduced"),
+                   f"rise FA {rise['FA']:.2f}, BP {rise['BP']:.2f}, IFA 0° {rise[ifa0]:.2f}; "
+                   f"ρ = {rho_rise:.2f} (p = {p_rise:.1g})"),
+    claims.outcome("B-fig5b-spectrum",
+                   "reproduced" if (spread["FA"] > max(spread["BP"], spread[ifa0]) and edge["FA"] > max(edge["BP"], edge[ifa0])
+                                    and claims.within_factor(spread[ifa0] / spread["BP"]))
+                   else ("partly reproduced" if spread["FA"] > spread["BP"] or edge["FA"] > edge["BP"] else "not reproduced"),
+                   f"spread FA {spread['FA']:.2f}, BP {spread['BP']:.2f}, IFA 0° {spread[ifa0]:.2f}; "
+                   f"right edge FA {edge['FA']:.0f}, BP {edge['BP']:.0f}, IFA 0° {edge[ifa0]:.0f}"),
 ]
-for name in ("trace", "λ_max"):
+for name, letter, key in (("trace", "c", "trace"), ("λ_max", "d", "lambda")):
     t = trend[name]
     falls = t["rho"] > 0 and t["p"] < 0.05
     plateau = abs(t["drop_strong"]) < t["drop_weak"]
-    verdicts.append((f"Fig 5{'c' if name == 'trace' else 'd'}: {name} falls with alignment", "reproduced" if falls else "not reproduced"))
-    verdicts.append((f"Fig 5{'c' if name == 'trace' else 'd'}: … then plateaus", "reproduced" if falls and plateau else "not reproduced"))
-for claim, verdict in verdicts:
-    print(f"- {claim}: {verdict}")
+    outcomes.append(claims.outcome(f"B-fig5{letter}-{key}-falls", "reproduced" if falls else "not reproduced",
+                                   f"ρ = {t['rho']:.2f} (p = {t['p']:.1g})"))
+    outcomes.append(claims.outcome(f"B-fig5{letter}-{key}-plateau",
+                                   "reproduced" if falls and plateau else "not reproduced",
+                                   f"{thetas[-1]}°→{thetas[len(thetas) // 2 - 1]}°: {-t['drop_weak']:+.1f}, "
+                                   f"then →{thetas[0]}°: {-t['drop_strong']:+.1f}"))
+claims.report("10_loss_landscape", profile, outcomes)
 
 # %% [markdown]
 # ## Cost, and where the numbers came from

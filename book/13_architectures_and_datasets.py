@@ -38,7 +38,7 @@
 import numpy as np
 
 import fa_companion
-from fa_companion import plotting
+from fa_companion import claims, plotting
 from fa_companion.experiments import cnn_config, ensemble_config, stored_ensemble
 from fa_companion.models import Member
 from fa_companion.results import chapter_store
@@ -182,30 +182,39 @@ fig.tight_layout()
 # sum of the two SDs.
 
 # %%
-def resolved_above(x, y):
-    """Mean of x above mean of y by more than SD(x) + SD(y)."""
-    (mx, sx), (my, sy) = mean_sd(x), mean_sd(y)
-    return mx - my > sx + sy
-
-
 order = ["FA 90°", "IFA 60°", "IFA 30°", "IFA 0°"]
-verdicts = []
+monotone, near_bp, ifa_far, bp_above = {}, {}, {}, {}
 for ds, res in mlp.items():
     means = [res[k][0].mean() for k in order]
-    monotone = all(a <= b + 0.05 for a, b in zip(means, means[1:]))
-    gap = res["BP"][0].mean() - res["IFA 0°"][0].mean()
-    verdicts.append((f"Table S2 ({ds}): FA < IFA 60° < IFA 30° < IFA 0°",
-                     "reproduced" if monotone else "not reproduced"))
-    verdicts.append((f"Table S2 ({ds}): IFA 0° far above FA and within ~1 point of BP",
-                     "reproduced" if resolved_above(res["IFA 0°"][0], res["FA 90°"][0]) and gap < 1.0
-                     else f"partly reproduced (BP − IFA 0° = {gap:.2f} points)"))
+    monotone[ds] = all(a <= b + 0.05 for a, b in zip(means, means[1:]))
+    near_bp[ds] = (claims.resolved_above(res["IFA 0°"][0], res["FA 90°"][0])
+                   and res["BP"][0].mean() - res["IFA 0°"][0].mean() < 1.0)
 for arch, res in cnn.items():
-    verdicts.append((f"Table S1 ({arch}): IFA above FA",
-                     "reproduced" if resolved_above(res["IFA 0°"][0], res["FA 90°"][0]) else "not reproduced"))
-    verdicts.append((f"Table S1 ({arch}): BP above IFA (gap reduced, not closed)",
-                     "reproduced" if res["BP"][0].mean() > res["IFA 0°"][0].mean() else "not reproduced"))
-for claim, verdict in verdicts:
-    print(f"- {claim}: {verdict}")
+    ifa_far[arch] = claims.resolved_above(res["IFA 0°"][0], res["FA 90°"][0])
+    bp_above[arch] = res["BP"][0].mean() > res["IFA 0°"][0].mean()
+
+
+def gaps(results, a, b):
+    return ", ".join(f"{k} {v[a][0].mean() - v[b][0].mean():+.2f}" for k, v in results.items())
+
+
+outcomes = []
+if mlp:
+    outcomes += [
+        claims.outcome("B-tableS2-order", claims.all_or_some(monotone.values()),
+                       "ordered on " + (", ".join(k for k, v in monotone.items() if v) or "no dataset")
+                       + f" of {len(monotone)}"),
+        claims.outcome("B-tableS2-ifa-near-bp", claims.all_or_some(near_bp.values()),
+                       f"IFA 0° − FA: {gaps(mlp, 'IFA 0°', 'FA 90°')}; BP − IFA 0°: {gaps(mlp, 'BP', 'IFA 0°')} points"),
+    ]
+if cnn:
+    outcomes += [
+        claims.outcome("B-tableS1-ifa-above-fa", claims.all_or_some(ifa_far.values()),
+                       f"IFA 0° − FA: {gaps(cnn, 'IFA 0°', 'FA 90°')} points"),
+        claims.outcome("B-tableS1-bp-above-ifa", claims.all_or_some(bp_above.values()),
+                       f"BP − IFA 0°: {gaps(cnn, 'BP', 'IFA 0°')} points"),
+    ]
+claims.report("13_architectures_and_datasets", profile, outcomes)
 
 # %% [markdown]
 # ## Where we differ from the paper, and why

@@ -1,0 +1,106 @@
+"""The claims ledger: registry integrity, check functions on synthetic results that must pass and
+fail, recording at the book profile only, and the generated verdict table."""
+
+import json
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from fa_companion import claims
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_registry_is_consistent_with_the_book():
+    chapters = {p.stem for p in (REPO / "book").glob("[0-9][0-9]_*.py")}
+    for cid, c in claims.CLAIMS.items():
+        assert c.id == cid and c.paper in ("A", "B")
+        assert c.chapter in chapters, f"{cid}: no chapter {c.chapter}"
+        assert c.statement and c.check and c.figure
+
+
+def test_every_chapter_reports_only_its_registered_claims():
+    for path in sorted((REPO / "book").glob("[0-9][0-9]_*.py")):
+        ids = re.findall(r'claims\.outcome\(\s*f?"([^"]+)"', path.read_text())
+        for cid in ids:
+            if "{" in cid:  # an f-string id: expand over the registry's ids of that pattern
+                pattern = re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(cid))
+                matches = [k for k in claims.CLAIMS if re.fullmatch(pattern, k)]
+                assert matches, f"{path.name}: no registered claim matches {cid!r}"
+                assert all(claims.CLAIMS[k].chapter == path.stem for k in matches)
+            else:
+                assert claims.claim(cid).chapter == path.stem, f"{path.name}: {cid}"
+
+
+def test_all_or_some():
+    assert claims.all_or_some([True, True]) == "reproduced"
+    assert claims.all_or_some([True, False]) == "partly reproduced"
+    assert claims.all_or_some([False, False]) == "not reproduced"
+    assert claims.all_or_some(iter([True])) == "reproduced"  # any iterable
+    with pytest.raises(ValueError):
+        claims.all_or_some([])
+
+
+def test_resolved_above_needs_more_than_the_sum_of_sds():
+    assert claims.resolved_above([10.0, 10.2, 9.8], [8.0, 8.2, 7.8])  # 2 > 0.2 + 0.2
+    assert not claims.resolved_above([10.0, 11.0, 9.0], [9.0, 10.0, 8.0])  # 1 < 1 + 1
+    assert not claims.resolved_above([8.0, 8.2, 7.8], [10.0, 10.2, 9.8])  # below, not above
+    assert claims.resolved_above([5.0], [4.0])  # single networks: SD 0
+
+
+def test_within_factor():
+    assert claims.within_factor(1.2) and claims.within_factor(1 / 1.2)
+    assert not claims.within_factor(1.3) and not claims.within_factor(0.7)
+    assert claims.within_factor(1.9, factor=2.0)
+    with pytest.raises(ValueError, match="factor"):
+        claims.within_factor(1.0, factor=0.5)
+
+
+def test_outcome_validates_id_and_verdict():
+    o = claims.outcome("B-fig5c-trace-falls", "reproduced", "ρ = 0.93")
+    assert o.claim.figure == "Fig 5c" and o.line().endswith("reproduced  [ρ = 0.93]")
+    with pytest.raises(ValueError, match="not one of"):
+        claims.outcome("B-fig5c-trace-falls", "mostly", "")
+    with pytest.raises(KeyError, match="registered claims"):
+        claims.outcome("no-such-claim", "reproduced", "")
+
+
+def test_report_prints_always_and_records_only_at_the_book_profile(tmp_path, capsys):
+    outs = [claims.outcome("B-fig5c-trace-falls", "reproduced", "ρ = 0.93"),
+            claims.outcome("B-fig5d-lambda-falls", "not reproduced", "ρ = 0.1")]
+    claims.report("10_loss_landscape", "ci", outs, root=tmp_path)
+    assert capsys.readouterr().out.count("\n- ") + 1 == 2
+    assert not (tmp_path / claims.OUTCOMES_DIR).exists()
+    claims.report("10_loss_landscape", "book", outs, root=tmp_path)
+    rows = json.loads((tmp_path / claims.OUTCOMES_DIR / "10_loss_landscape.json").read_text())
+    assert [r["verdict"] for r in rows] == ["reproduced", "not reproduced"]
+    assert claims.read_outcomes(tmp_path) == rows
+    with pytest.raises(ValueError, match="other chapters"):
+        claims.report("08_trainability", "book", outs, root=tmp_path)
+    with pytest.raises(ValueError, match="twice"):
+        claims.report("10_loss_landscape", "book", outs + outs[:1], root=tmp_path)
+
+
+def test_verdict_table_counts_links_and_escapes():
+    rows = [{"paper": "B", "figure": "Fig 5c", "statement": "a | b", "verdict": "reproduced",
+             "measured": "x", "chapter": "10_loss_landscape"},
+            {"paper": "B", "figure": "Fig 3a", "statement": "c", "verdict": "partly reproduced",
+             "measured": "y", "chapter": "08_trainability"}]
+    table = claims.verdict_table(rows, ["07_initial_alignment", "08_trainability", "10_loss_landscape"])
+    assert "**2 claims checked:** 1 reproduced, 1 partly reproduced, 0 not reproduced, 0 not testable here." in table
+    assert "a \\| b" in table and "{doc}`10_loss_landscape`" in table
+    assert table.count("\n| B |") == 2
+    assert "not yet in this ledger" in table and "{doc}`07_initial_alignment`." in table
+
+
+def test_sphinx_hook_writes_the_table_from_recorded_outcomes(tmp_path):
+    (tmp_path / "book").mkdir()
+    (tmp_path / "book" / "10_loss_landscape.py").write_text("")
+    (tmp_path / "_toc.yml").write_text("root: book/intro\nchapters:\n  - file: book/10_loss_landscape.ipynb\n")
+    claims.report("10_loss_landscape", "book",
+                  [claims.outcome("B-fig5c-trace-falls", "reproduced", "ρ = 0.93")], root=tmp_path)
+    claims._builder_inited(SimpleNamespace(srcdir=str(tmp_path)))
+    table = (tmp_path / claims.TABLE).read_text()
+    assert "**1 claim checked:** 1 reproduced" in table and "not yet in this ledger" not in table
