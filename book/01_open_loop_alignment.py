@@ -60,7 +60,7 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import plotting, plotting_theory
+from fa_companion import claims, plotting, plotting_theory
 from fa_companion.openloop import (
     OpenLoopConfig,
     Process,
@@ -298,29 +298,27 @@ def verdict(ok, partly=False):
     return "reproduced" if ok else ("partly reproduced" if partly else "not reproduced")
 
 
-rows = [
-    ("1. eq. 1/S7/S10: W₀ → XᵀEB, W₁ → BᵀEᵀXXᵀE",
-     f"max angles {w0_final:.3f}°, {w1_final:.3f}° after {iterations} iterations, decaying as "
-     f"k^({np.mean(slopes):.2f})", verdict(claim1)),
-    ("2. E(EᵀXXᵀE) = n_b n_i I", f"max |z| = {z_max:.2f} over all elements and conditions", verdict(claim2)),
-    ("3. n_o > n_i: ≥ n_o − n_i zero eigenvalues, less alignment",
-     f"cond. 2 {ang[2].mean():.1f}° vs 1 {ang[1].mean():.1f}° and 6 {ang[6].mean():.1f}°", verdict(claim3)),
-    ("4. larger n_b, more alignment",
-     f"n_b = 20/100/400: {ang[4].mean():.1f}°/{ang[2].mean():.1f}°/{ang[3].mean():.1f}°", verdict(claim4)),
-    ("5. larger n_h: same mean (p > 0.5), smaller spread",
-     f"Welch p {fmt_p(p25)}, SD {sd2:.2f}° → {sd5:.2f}° (Levene p {fmt_p(lev25)})",
-     verdict(claim5_mean and claim5_sd, partly=claim5_mean or claim5_sd)),
-    ("6. Fig 1C: ΔW₀,FA and ΔW₀,BP align",
-     f"final {min(dw0_final.values()):.1f}°-{max(dw0_final.values()):.1f}° (from ≈ {np.mean(list(dw0_start.values())):.0f}°)",
-     verdict(claim6)),
-    ("7. AB∠A = 90°, SD 0.82°, p > 0.5", f"{a.mean():.2f}°, SD {a.std(ddof=1):.2f}°, p {fmt_p(t_ab.pvalue)}",
-     verdict(claim7)),
-    ("8. PSD transformations keep angles < 90°",
-     f"max {max(psd_full['psd'].max(), psd_low['psd'].max()):.1f}° (indefinite: up to {psd_full['indefinite'].max():.0f}°)",
-     verdict(claim8)),
-]
-for claim, value, v in rows:
-    print(f"- {claim}: {value} → {v}")
+claims.report("01_open_loop_alignment", profile, [
+    claims.outcome("A-eq1-asymptotes", verdict(claim1),
+                   f"max angles {w0_final:.3f}°, {w1_final:.3f}° after {iterations} iterations, decaying as "
+                   f"k^({np.mean(slopes):.2f})"),
+    claims.outcome("A-sec21-expected-m", verdict(claim2),
+                   f"max |z| = {z_max:.2f} over all elements and conditions"),
+    claims.outcome("A-fig1bd-outputs-exceed-inputs", verdict(claim3),
+                   f"cond. 2 {ang[2].mean():.1f}° vs 1 {ang[1].mean():.1f}° and 6 {ang[6].mean():.1f}°"),
+    claims.outcome("A-fig1bd-batch-size", verdict(claim4),
+                   f"n_b = 20/100/400: {ang[4].mean():.1f}°/{ang[2].mean():.1f}°/{ang[3].mean():.1f}°"),
+    claims.outcome("A-fig1bd-hidden-width", verdict(claim5_mean and claim5_sd, partly=claim5_mean or claim5_sd),
+                   f"Welch p {fmt_p(p25)}, SD {sd2:.2f}° → {sd5:.2f}° (Levene p {fmt_p(lev25)})"),
+    claims.outcome("A-fig1c-updates-align", verdict(claim6),
+                   f"final {min(dw0_final.values()):.1f}°-{max(dw0_final.values()):.1f}° "
+                   f"(from ≈ {np.mean(list(dw0_start.values())):.0f}°)"),
+    claims.outcome("A-suppnote3-random-product-90", verdict(claim7),
+                   f"{a.mean():.2f}°, SD {a.std(ddof=1):.2f}°, p {fmt_p(t_ab.pvalue)}"),
+    claims.outcome("A-suppnote3-psd-below-90", verdict(claim8),
+                   f"max {max(psd_full['psd'].max(), psd_low['psd'].max()):.1f}° "
+                   f"(indefinite: up to {psd_full['indefinite'].max():.0f}°)"),
+])
 
 # %% [markdown]
 # ## Discussion

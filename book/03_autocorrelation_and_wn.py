@@ -72,7 +72,7 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import plotting, plotting_theory
+from fa_companion import claims, plotting, plotting_theory
 from fa_companion.metrics import acf
 from fa_companion.openloop import OpenLoopConfig, Process, openloop_run_config, run_openloop, sample_process
 from fa_companion.results import chapter_store
@@ -394,7 +394,10 @@ def grows(v, c, name):
     return first > 1 and half > 1
 
 
-def claims(v):
+def variant_outcomes(v):
+    """The outcomes of the claims checked under reading ``v`` of the output error (claim 4, the ACF,
+    does not depend on it), in the order of the list above."""
+    sfx = READING_IDS[v]
     inner = [b for b in BETAS if 0 < b < 1]
     tb, tbx = tab_beta[v], tab_beta_x[v]
     wn_b = {b: tb[b][1] < tb[b][0] and tb[b][2] < 0.05 for b in inner}
@@ -405,71 +408,64 @@ def claims(v):
     reuse5, _ = phase(v, 5, "angle_t_aln")
     p54 = stats.ttest_ind(reuse5, reuse4, equal_var=False).pvalue
     return [
-        ("1. Fig 4A-B: β affects the final alignment (β_X = 1)",
-         f"ANOVA p {fmt_p(anova_beta[v])}, ρ = {rho_beta[v]:.2f}", verdict(anova_beta[v] < 0.05)),
-        ("2. Fig 4C-D: β_X affects the final alignment (β = 0.8)",
-         f"ANOVA p {fmt_p(anova_beta_x[v])}, ρ = {rho_beta_x[v]:.2f}", verdict(anova_beta_x[v] < 0.05)),
-        ("3a. WN improves W₁∠Bᵀ for 0 < β < 1",
-         ", ".join(f"{b:g}: {tb[b][0]:.1f}→{tb[b][1]:.1f}°" for b in inner),
-         verdict(all(wn_b.values()), partly=any(wn_b.values()))),
-        ("3b. WN improves W₁∠Bᵀ for 0 < β_X < 1",
-         ", ".join(f"{b:g}: {tbx[b][0]:.1f}→{tbx[b][1]:.1f}°" for b in inner),
-         verdict(all(wn_bx.values()), partly=any(wn_bx.values()))),
-        ("3c. ... but not at β = β_X = 1", f"{tb[1.0][0]:.1f}° → {tb[1.0][1]:.1f}° (p {fmt_p(tb[1.0][2])})",
-         verdict(same_at_1)),
-        ("5a. case 1: T¹_aln aligned in half of the iterations",
-         f"{reuse1.mean():.1f}° when E[k] = E[k−1], {redraw1.mean():.1f}° after a redraw",
-         verdict(aligns(reuse1) and no_align(redraw1))),
-        ("5b. case 1: T¹_sup and ΣT¹_sup do not align",
-         f"{fin(v, 1, 'angle_t_sup').mean():.1f}°, {fin(v, 1, 'angle_sum_t_sup').mean():.1f}°",
-         verdict(no_align(fin(v, 1, "angle_t_sup")) and no_align(fin(v, 1, "angle_sum_t_sup")),
-                 partly=no_align(fin(v, 1, "angle_t_sup")) or no_align(fin(v, 1, "angle_sum_t_sup")))),
-        ("5c. case 1: ΣT¹_aln aligns more than each T¹_aln",
-         f"{fin(v, 1, 'angle_sum_t_aln').mean():.1f}° vs {reuse1.mean():.1f}°",
-         verdict(less(fin(v, 1, "angle_sum_t_aln"), reuse1))),
-        ("5d. case 1: ΔW₁ not considerably aligned, W₁ aligned",
-         f"ΔW₁ {fin(v, 1, 'angle_dw1').mean():.1f}°, W₁ {fin(v, 1, 'angle_w1_bt').mean():.1f}°",
-         verdict(fin(v, 1, "angle_dw1").mean() > 80 and aligns(fin(v, 1, "angle_w1_bt")))),
-        ("5e. case 1: weight norms blow up",
-         f"‖W₀‖ ×{growth(v, 1, 'norm_w0')[0]:.1f}, ‖W₁‖ ×{growth(v, 1, 'norm_w1')[0]:.1f}",
-         verdict(grows(v, 1, "norm_w0") and grows(v, 1, "norm_w1"))),
-        ("6. case 2: ΣT¹_sup shows some alignment; norms grow",
-         f"ΣT¹_sup {fin(v, 2, 'angle_sum_t_sup').mean():.1f}°, ‖W₁‖ ×{growth(v, 2, 'norm_w1')[0]:.1f}",
-         verdict(aligns(fin(v, 2, "angle_sum_t_sup")) and grows(v, 2, "norm_w1"))),
-        ("7. case 3 (WN): more aligned than case 2; ΔW₁ considerably aligned",
-         f"W₁ {fin(v, 3, 'angle_w1_bt').mean():.1f}° vs {fin(v, 2, 'angle_w1_bt').mean():.1f}°; "
-         f"ΔW₁ {fin(v, 3, 'angle_dw1').mean():.1f}° vs {fin(v, 2, 'angle_dw1').mean():.1f}°",
-         verdict(less(fin(v, 3, "angle_w1_bt"), fin(v, 2, "angle_w1_bt")) and less(fin(v, 3, "angle_dw1"), fin(v, 2, "angle_dw1")),
-                 partly=less(fin(v, 3, "angle_w1_bt"), fin(v, 2, "angle_w1_bt")) or less(fin(v, 3, "angle_dw1"), fin(v, 2, "angle_dw1")))),
-        ("8a. case 4: ΔW₁ more aligned than case 1",
-         f"{fin(v, 4, 'angle_dw1').mean():.1f}° vs {fin(v, 1, 'angle_dw1').mean():.1f}°",
-         verdict(less(fin(v, 4, "angle_dw1"), fin(v, 1, "angle_dw1")))),
-        ("8b. case 4: W₁∠Bᵀ almost reaches T¹_aln∠Bᵀ",
-         f"{fin(v, 4, 'angle_w1_bt').mean():.1f}° vs {reuse4.mean():.1f}°",
-         verdict(abs(fin(v, 4, "angle_w1_bt").mean() - reuse4.mean()) < 5)),
-        ("8c. case 4: T¹_sup does not align", f"{fin(v, 4, 'angle_t_sup').mean():.1f}°",
-         verdict(no_align(fin(v, 4, "angle_t_sup")))),
-        ("9a. case 5 (γ = 0.7): ‖T¹_sup‖ smaller than case 4",
-         f"{fin(v, 5, 'norm_t_sup').mean():.3g} vs {fin(v, 4, 'norm_t_sup').mean():.3g}",
-         verdict(less(fin(v, 5, "norm_t_sup"), fin(v, 4, "norm_t_sup")))),
-        ("9b. case 5: W₁ and ΔW₁ slightly more aligned than case 4",
-         f"W₁ {fin(v, 5, 'angle_w1_bt').mean():.1f}° vs {fin(v, 4, 'angle_w1_bt').mean():.1f}°, "
-         f"ΔW₁ {fin(v, 5, 'angle_dw1').mean():.1f}° vs {fin(v, 4, 'angle_dw1').mean():.1f}°",
-         verdict(less(fin(v, 5, "angle_w1_bt"), fin(v, 4, "angle_w1_bt")) and less(fin(v, 5, "angle_dw1"), fin(v, 4, "angle_dw1")),
-                 partly=less(fin(v, 5, "angle_w1_bt"), fin(v, 4, "angle_w1_bt")) or less(fin(v, 5, "angle_dw1"), fin(v, 4, "angle_dw1")))),
-        ("9c. case 5: T¹_aln∠Bᵀ unchanged", f"{reuse5.mean():.1f}° vs {reuse4.mean():.1f}° (p {fmt_p(p54)})",
-         verdict(p54 > 0.05 or abs(reuse5.mean() - reuse4.mean()) < 1)),
+        claims.outcome(f"A-fig4ab-beta-effect-{sfx}", verdict(anova_beta[v] < 0.05),
+                       f"ANOVA p {fmt_p(anova_beta[v])}, ρ = {rho_beta[v]:.2f}"),
+        claims.outcome(f"A-fig4cd-betax-effect-{sfx}", verdict(anova_beta_x[v] < 0.05),
+                       f"ANOVA p {fmt_p(anova_beta_x[v])}, ρ = {rho_beta_x[v]:.2f}"),
+        claims.outcome(f"A-fig4ad-wn-beta-{sfx}", verdict(all(wn_b.values()), partly=any(wn_b.values())),
+                       ", ".join(f"{b:g}: {tb[b][0]:.1f}→{tb[b][1]:.1f}°" for b in inner)),
+        claims.outcome(f"A-fig4ad-wn-betax-{sfx}", verdict(all(wn_bx.values()), partly=any(wn_bx.values())),
+                       ", ".join(f"{b:g}: {tbx[b][0]:.1f}→{tbx[b][1]:.1f}°" for b in inner)),
+        claims.outcome(f"A-fig4ad-wn-not-at-1-{sfx}", verdict(same_at_1),
+                       f"{tb[1.0][0]:.1f}° → {tb[1.0][1]:.1f}° (p {fmt_p(tb[1.0][2])})"),
+        claims.outcome(f"A-figs1-case1-taln-half-{sfx}", verdict(aligns(reuse1) and no_align(redraw1)),
+                       f"{reuse1.mean():.1f}° when E[k] = E[k−1], {redraw1.mean():.1f}° after a redraw"),
+        claims.outcome(f"A-figs1-case1-tsup-no-alignment-{sfx}",
+                       verdict(no_align(fin(v, 1, "angle_t_sup")) and no_align(fin(v, 1, "angle_sum_t_sup")),
+                               partly=no_align(fin(v, 1, "angle_t_sup")) or no_align(fin(v, 1, "angle_sum_t_sup"))),
+                       f"{fin(v, 1, 'angle_t_sup').mean():.1f}°, {fin(v, 1, 'angle_sum_t_sup').mean():.1f}°"),
+        claims.outcome(f"A-figs1-case1-sum-taln-{sfx}", verdict(less(fin(v, 1, "angle_sum_t_aln"), reuse1)),
+                       f"{fin(v, 1, 'angle_sum_t_aln').mean():.1f}° vs {reuse1.mean():.1f}°"),
+        claims.outcome(f"A-figs1-case1-dw1-w1-{sfx}",
+                       verdict(fin(v, 1, "angle_dw1").mean() > 80 and aligns(fin(v, 1, "angle_w1_bt"))),
+                       f"ΔW₁ {fin(v, 1, 'angle_dw1').mean():.1f}°, W₁ {fin(v, 1, 'angle_w1_bt').mean():.1f}°"),
+        claims.outcome(f"A-figs1-case1-norms-grow-{sfx}", verdict(grows(v, 1, "norm_w0") and grows(v, 1, "norm_w1")),
+                       f"‖W₀‖ ×{growth(v, 1, 'norm_w0')[0]:.1f}, ‖W₁‖ ×{growth(v, 1, 'norm_w1')[0]:.1f}"),
+        claims.outcome(f"A-figs1-case2-sum-tsup-{sfx}",
+                       verdict(aligns(fin(v, 2, "angle_sum_t_sup")) and grows(v, 2, "norm_w1")),
+                       f"ΣT¹_sup {fin(v, 2, 'angle_sum_t_sup').mean():.1f}°, ‖W₁‖ ×{growth(v, 2, 'norm_w1')[0]:.1f}"),
+        claims.outcome(f"A-figs1-case3-wn-more-aligned-{sfx}",
+                       verdict(less(fin(v, 3, "angle_w1_bt"), fin(v, 2, "angle_w1_bt")) and less(fin(v, 3, "angle_dw1"), fin(v, 2, "angle_dw1")),
+                               partly=less(fin(v, 3, "angle_w1_bt"), fin(v, 2, "angle_w1_bt")) or less(fin(v, 3, "angle_dw1"), fin(v, 2, "angle_dw1"))),
+                       f"W₁ {fin(v, 3, 'angle_w1_bt').mean():.1f}° vs {fin(v, 2, 'angle_w1_bt').mean():.1f}°; "
+                       f"ΔW₁ {fin(v, 3, 'angle_dw1').mean():.1f}° vs {fin(v, 2, 'angle_dw1').mean():.1f}°"),
+        claims.outcome(f"A-figs1-case4-dw1-more-aligned-{sfx}", verdict(less(fin(v, 4, "angle_dw1"), fin(v, 1, "angle_dw1"))),
+                       f"{fin(v, 4, 'angle_dw1').mean():.1f}° vs {fin(v, 1, 'angle_dw1').mean():.1f}°"),
+        claims.outcome(f"A-figs1-case4-w1-reaches-taln-{sfx}",
+                       verdict(abs(fin(v, 4, "angle_w1_bt").mean() - reuse4.mean()) < 5),
+                       f"{fin(v, 4, 'angle_w1_bt').mean():.1f}° vs {reuse4.mean():.1f}°"),
+        claims.outcome(f"A-figs1-case4-tsup-no-alignment-{sfx}", verdict(no_align(fin(v, 4, "angle_t_sup"))),
+                       f"{fin(v, 4, 'angle_t_sup').mean():.1f}°"),
+        claims.outcome(f"A-figs1-case5-tsup-smaller-{sfx}", verdict(less(fin(v, 5, "norm_t_sup"), fin(v, 4, "norm_t_sup"))),
+                       f"{fin(v, 5, 'norm_t_sup').mean():.3g} vs {fin(v, 4, 'norm_t_sup').mean():.3g}"),
+        claims.outcome(f"A-figs1-case5-slightly-more-aligned-{sfx}",
+                       verdict(less(fin(v, 5, "angle_w1_bt"), fin(v, 4, "angle_w1_bt")) and less(fin(v, 5, "angle_dw1"), fin(v, 4, "angle_dw1")),
+                               partly=less(fin(v, 5, "angle_w1_bt"), fin(v, 4, "angle_w1_bt")) or less(fin(v, 5, "angle_dw1"), fin(v, 4, "angle_dw1"))),
+                       f"W₁ {fin(v, 5, 'angle_w1_bt').mean():.1f}° vs {fin(v, 4, 'angle_w1_bt').mean():.1f}°, "
+                       f"ΔW₁ {fin(v, 5, 'angle_dw1').mean():.1f}° vs {fin(v, 4, 'angle_dw1').mean():.1f}°"),
+        claims.outcome(f"A-figs1-case5-taln-unchanged-{sfx}", verdict(p54 > 0.05 or abs(reuse5.mean() - reuse4.mean()) < 1),
+                       f"{reuse5.mean():.1f}° vs {reuse4.mean():.1f}° (p {fmt_p(p54)})"),
     ]
 
 
-table = {v: claims(v) for v in VARIANTS}
-first = next(iter(VARIANTS))
-for i, (claim, _, _) in enumerate(table[first]):
-    print(f"- {claim}")
-    for v in VARIANTS:
-        print(f"    {v:7s}: {table[v][i][1]} → {table[v][i][2]}")
-    if claim.startswith("3c"):
-        print(f"- 4. Fig 4E: ACF set by β (β^τ)\n    both   : max deviation {acf_dev:.3f} → {verdict(acf_dev < 0.05)}")
+READING_IDS = {"eq. 5": "eq5", "δ₂ = E": "delta-e"}  # claim-id suffix of each reading of the output error
+by_reading = {v: variant_outcomes(v) for v in VARIANTS}
+outcomes = []  # claim by claim, each under both readings; claim 4 (the ACF) after the Fig 4A-D claims
+for i in range(len(by_reading["eq. 5"])):
+    outcomes += [by_reading[v][i] for v in VARIANTS]
+    if i == 4:
+        outcomes.append(claims.outcome("A-fig4e-acf", verdict(acf_dev < 0.05), f"max deviation {acf_dev:.3f}"))
+claims.report("03_autocorrelation_and_wn", profile, outcomes)
 
 # %% [markdown]
 # ## Discussion

@@ -6,6 +6,83 @@ CH07, CH09, CH11, CH12 = ("07_initial_alignment", "09_soft_alignment", "11_corru
 CH08, CH10, CH13 = "08_trainability", "10_loss_landscape", "13_architectures_and_datasets"
 
 ROWS = (
+    # ---- chapter 07: initial alignment (Paper B Fig 1, S1-S2) ----
+    ("B-fig1d-weight-transport", "B", "Fig 1d",
+     "FA and IFA move far fewer weights to the backward pathway than BP",
+     "cost model: weights moved between the forward weights and the backward pathway, BP at every "
+     "iteration, IFA once, FA never (an accounting identity, reproduced by construction)", CH07),
+    ("B-fig1f-alignment-dynamics", "B", "Fig 1f/S1",
+     "BP is exactly symmetric, FA's forward weights gradually align with B, IFA starts aligned and "
+     "relaxes",
+     "mean per-neuron angle W∠B in layers 1 and 2: FA's falls by > 1° and IFA 0°'s rises by > 1° "
+     "over training in both layers (partly: otherwise; BP is 0° by definition)", CH07),
+    ("B-fig1g-ifa-learns-like-bp", "B", "Fig 1g/S2",
+     "IFA learns as fast as BP and faster than FA",
+     "first epoch at which the mean test accuracy reaches 95% of BP's final one: IFA 0° at most "
+     "one epoch after BP, and FA later than IFA 0° (or never)", CH07),
+    ("B-fig1h-ifa-beats-fa", "B", "Fig 1h",
+     "IFA's final test accuracy is above FA's, rank-sum P < 10⁻³",
+     "mean final test accuracy IFA 0° > FA and two-sided rank-sum p < 10⁻³ over the networks", CH07),
+    ("B-fig1h-ifa-matches-bp", "B", "Fig 1h",
+     "IFA's final test accuracy is not significantly different from BP's (the paper: P = 0.082)",
+     "two-sided rank-sum p ≥ 0.05 between the final test accuracies of BP and IFA 0°", CH07),
+    # ---- chapter 09: soft alignment (Paper B Fig 4, S8-S9) ----
+    ("B-fig4b-relax-tighten", "B", "Fig 4b/S8",
+     "strong initial alignment relaxes during training, weak initial alignment tightens",
+     "θ_init whose mean angle W∠B grows in layers 1 and 2 (relaxes) and whose angle shrinks in both "
+     "(tightens): both sets non-empty and every relaxing θ_init below every tightening one "
+     "(partly: one of the sets empty, or the sets interleave)", CH09),
+    ("B-fig4cd-accuracy-rises", "B", "Fig 4c-d/S9",
+     "accuracy rises with initial alignment (smaller θ_init)",
+     "Spearman ρ(θ_init, final test accuracy) < 0 with p < 0.01 over all IFA networks", CH09),
+    ("B-fig4cd-saturates", "B", "Fig 4c-d/S9",
+     "accuracy saturates at strong initial alignment (smaller gains there)",
+     "mean final test accuracy gained from the middle of the θ_init sweep to 0° is ≥ 0 and smaller "
+     "than that gained from 90° to the middle", CH09),
+    # ---- chapter 11: corruption robustness (Paper B Fig 6, S11) ----
+    ("B-fig6c-mca-rises", "B", "Fig 6c",
+     "at severity 1 the mean corruption accuracy rises as θ_init falls",
+     "Spearman ρ(θ_init, mean corruption accuracy) < 0 with p < 0.05 over all IFA networks, "
+     "severity 1", CH11),
+    ("B-fig6b-every-corruption", "B", "Fig 6b",
+     "the gain from initial alignment at severity 1 holds across all 15 corruption types",
+     "mean accuracy of IFA at the smallest θ_init above FA's on each of the 15 corruptions at "
+     "severity 1 (partly: otherwise)", CH11),
+    ("B-figS11-fa-below-bp", "B", "Fig S11",
+     "FA is substantially less robust than BP, at every severity",
+     "mean corruption accuracy BP > FA with two-sided rank-sum p < 0.05, at every severity "
+     "(partly: at some)", CH11),
+    ("B-figS11-alignment-towards-bp", "B", "Fig S11",
+     "stronger initial alignment significantly improves robustness, towards BP's, at every severity",
+     "Spearman ρ(θ_init, mean corruption accuracy) < 0 with p < 0.05 over all IFA networks and "
+     "BP − IFA 0° gap below BP − FA gap, at every severity (partly: at some)", CH11),
+    ("B-figS11-decline-points", "B", "Fig S11",
+     "the decline with severity is significantly less pronounced with stronger initial alignment "
+     "(§4.3, A.3.4)",
+     "drop of the mean corruption accuracy from severity 1 to 5 (points): IFA 0° below FA with "
+     "two-sided rank-sum p < 0.05", CH11),
+    ("B-figS11-decline-fraction", "B", "Fig S11",
+     "the decline with severity, as a fraction of the severity-1 accuracy, is less pronounced with "
+     "stronger initial alignment",
+     "the same drop divided by the severity-1 mean corruption accuracy: IFA 0° below FA with "
+     "two-sided rank-sum p < 0.05", CH11),
+    # ---- chapter 12: adversarial robustness (Paper B Fig 7, S12-S13) ----
+    *((f"B-fig{panel}-{method}-ifa-beats-bp", "B", f"Fig {panel}",
+       f"under {name}, IFA networks keep a significantly higher accuracy than BP",
+       "at ε = 0.03, every IFA θ_init above BP with two-sided rank-sum p < 0.05, judged along the "
+       "true input gradient, the network's feedback path and a transfer attack from another BP "
+       "network: all three; not reproduced if only along the feedback path (gradient masking); "
+       "partly: some angle along some path", CH12)
+      for panel, method, name in (("7b", "fgsm", "FGSM"), ("S12a", "bim", "BIM"),
+                                  ("S13a", "pgd", "PGD"))),
+    *((f"B-fig{panel}-{method}-misalignment-helps", "B", f"Fig {panel}",
+       f"under {name} (ε = 0.03) larger initial misalignment further improves robustness",
+       "Spearman ρ(θ_init, accuracy at ε = 0.03) > 0 with p < 0.05 over all IFA networks, judged "
+       "along the true input gradient, the feedback path and the transfer attack: all three; not "
+       "reproduced if only along the feedback path (gradient masking); partly: one of the others",
+       CH12)
+      for panel, method, name in (("7c", "fgsm", "FGSM"), ("S12b", "bim", "BIM"),
+                                  ("S13b", "pgd", "PGD"))),
     # ---- chapter 08: trainability (Paper B Fig 3, S5-S7) ----
     ("B-fig3a-trainable-region", "B", "Fig 3a/S5",
      "IFA trains over a wider region of the (a, b) init-scale grid than FA",
