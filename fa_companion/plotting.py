@@ -49,7 +49,10 @@ def use_house_style() -> None:
 
 
 def rule_color(label: str) -> str:
-    """BP dark grey, FA red, IFA in blues that darken as θ_init shrinks (stronger alignment)."""
+    """BP dark grey, FA red, IFA in blues that darken as θ_init shrinks (stronger alignment); a
+    condition with weight normalization (label ending in " + WN") takes its rule's colour."""
+    if label.endswith(" + WN"):
+        return rule_color(label.removesuffix(" + WN"))
     if label in _FIXED_COLORS:
         return _FIXED_COLORS[label]
     if label.startswith("IFA"):
@@ -186,7 +189,7 @@ def fig_variance_grid(a_values: Sequence[float], b_values: Sequence[float],
     """
     fig, axes = plt.subplots(1, len(scores), figsize=(3.9 * len(scores), 3.5), squeeze=False)
     ticks = [f"{v:.0e}" if v < 0.1 else (f"{v:.3g}") for v in a_values]
-    for ax, (rule, s) in zip(axes[0], scores.items()):
+    for i, (ax, (rule, s)) in enumerate(zip(axes[0], scores.items())):
         im = ax.imshow(s.T, origin="lower", cmap="viridis", vmin=0, vmax=100, aspect="auto")
         bad = np.argwhere(diverged[rule])
         ax.scatter(bad[:, 0], bad[:, 1], marker="x", color="white", s=18, lw=1)
@@ -198,7 +201,7 @@ def fig_variance_grid(a_values: Sequence[float], b_values: Sequence[float],
         ax.set_xticks(range(len(a_values)), ticks, rotation=60)
         ax.set_yticks(range(len(b_values)), [f"{v:.0e}" if v < 0.1 else f"{v:.3g}" for v in b_values])
         ax.set(title=rule, xlabel="forward scale a (W ~ N(0, a²/fan_in))",
-               ylabel="feedback scale b (B ~ N(0, b²/fan_in))")
+               ylabel="feedback scale b (B ~ N(0, b²/fan_in))" if i == 0 else "")
         ax.grid(False)
     fig.colorbar(im, ax=axes[0].tolist(), label=cbar_label, shrink=0.85)
     return fig
