@@ -22,7 +22,10 @@ weights), so repetitions and conditions (rule, normalization, γ, η, label smoo
 pass; member i's trajectory does not depend on which other members share the ensemble. Variants
 (:class:`DeepMember`): ``norm="neuron"`` (Paper A's WN, eq. 32, with B's columns normalized once at
 init, §4.4), ``"layer"`` (W ← γ_ℓ W/‖W‖_F), ``"bnorm"`` (B ← B‖W‖_F/‖B‖_F each iteration);
-projections are in place (:mod:`fa_companion.normalize`).
+projections are in place (:mod:`fa_companion.normalize`). An FA member with ``theta_init`` starts
+from Paper B's one-time soft alignment (Algorithm 1, :func:`fa_companion.init.soft_alignment`):
+W_j = B_j cos θ + R_j sin θ with R_j the member's independent draw of W_j, so it is Paper B's IFA
+in Paper A's network (θ = 0°: W_j = B_j, Paper A's W_j = B_jᵀ).
 
 Recorded during training (:func:`train_deep`; no host synchronization inside the loop):
 
@@ -53,6 +56,7 @@ from torch import Tensor
 
 from . import resolve_device
 from .codes import LABEL_SMOOTHING, code_targets, decode, member_codes
+from .init import check_theta, soft_alignment
 from .metrics import acf, frobenius_angle
 from .normalize import (
     match_feedback_norm_,
@@ -119,6 +123,12 @@ class DeepMember:
     the layer-wise γ_ℓ for ``norm="layer"`` (7.07); it must be None otherwise. Members with the same
     seed start from the same W and B (and the same codes), whatever their rule or normalization
     (before the WN projection of the initial state).
+
+    ``theta_init`` (degrees, FA only): None for Paper A's independent draws; a number for Paper B's
+    initial alignment (IFA): W_j = B_j cos θ + R_j sin θ with B_j and R_j the member's draws
+    (:func:`fa_companion.init.soft_alignment`), so IFA 90° is FA. With ``norm="neuron"`` B's
+    columns and W's rows are rescaled after the alignment, so the initial angle is then close to,
+    not exactly, θ. Left out of :meth:`to_dict` when None, so configs without it keep their hash.
     """
 
     rule: str = "fa"
@@ -127,6 +137,7 @@ class DeepMember:
     lr: float = 5e-4
     smoothing: bool = False
     seed: int = 0
+    theta_init: float | None = None
 
     def __post_init__(self) -> None:
         if self.rule not in DEEP_RULES:
@@ -143,10 +154,15 @@ class DeepMember:
             raise ValueError(f"lr must be positive and finite, got {self.lr!r}")
         if not isinstance(self.seed, int) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {self.seed!r}")
+        if self.theta_init is not None:
+            check_theta(self.theta_init)
+            if self.rule != "fa":
+                raise ValueError(f"theta_init (initial alignment, IFA) needs rule 'fa', got "
+                                 f"{self.rule!r}")
 
     @property
     def label(self) -> str:
-        name = self.rule.upper()
+        name = self.rule.upper() if self.theta_init is None else f"IFA {self.theta_init:g}°"
         if self.norm == "neuron":
             name += f" + WN γ={self.gamma:g}"
         elif self.norm == "layer":
@@ -156,7 +172,11 @@ class DeepMember:
         return name + (" + LS" if self.smoothing else "")
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The member as a dict (``theta_init`` omitted when None: the hash of older configs)."""
+        d = asdict(self)
+        if d["theta_init"] is None:
+            del d["theta_init"]
+        return d
 
 
 @dataclass(frozen=True)
@@ -249,6 +269,8 @@ class DeepNet:
             for shape in shapes:
                 w = config.init_sd * torch.randn(shape, generator=gen, dtype=torch.float64)
                 b = config.init_sd * torch.randn(shape, generator=gen, dtype=torch.float64)
+                if m.theta_init is not None:  # Paper B Algorithm 1: W = Bᵀ cos θ + R sin θ
+                    w = soft_alignment(b, w, m.theta_init)
                 layer.append((w, b))
             draws.append(layer)
         self.W = [torch.stack([d[j][0] for d in draws]).to(dev, dt) for j in range(len(shapes))]
@@ -403,7 +425,7 @@ def _angle(a: Tensor, b: Tensor) -> Tensor:
 
 
 def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepConfig(), *,
-               device="auto") -> dict[str, np.ndarray]:
+               device="auto", on_step=None) -> dict[str, np.ndarray]:
     """Train the members on ``data`` (a flat :class:`~fa_companion.data.TensorDataset` with
     ``input_dim == sizes[0]``) and return the history as numpy arrays (see the module docstring).
 
@@ -416,6 +438,11 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
     ``angle_tsup`` ``(R, d−1, M)`` (layers 1 … d−1; NaN where k < P for T^P); with
     ``acf_elements``: ``acf_l``, ``acf_delta`` ``(d, n_el, M, max_lag+1)`` (layers 1 … d);
     with ``z_samples``: ``z_switch`` and ``z_final`` ``(M, z_samples, m)``.
+
+    ``on_step``: optional callable ``on_step(k, net, ls, deltas, updates)`` called at every
+    iteration k with the :class:`DeepNet`, its activations L_j, the deltas δ_j of the members' own
+    rules and the updates ΔW_j, after they are computed and before they are applied (see
+    :class:`fa_companion.synthesis.RelaxationTracker`); it must not modify them.
     """
     cfg = config
     dev = resolve_device(device)
@@ -501,6 +528,8 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
                 snaps[k] = ([w.clone() for w in net.W[:-1]], dws[:-1])
                 for old in [i for i in snaps if i < k - n_batches]:
                     del snaps[old]
+            if on_step is not None:
+                on_step(k, net, ls, own, dws)
             net.apply_(dws)
             k += 1
         h["train_acc"][epoch] = (100 * run_correct / (n_batches * cfg.batch_size)).float()
@@ -644,9 +673,10 @@ def deep_condition_config(members: Sequence[DeepMember], config: DeepConfig, *,
             "version": 1}
 
 
-def run_deep_condition(config: dict, *, device="auto") -> dict:
+def run_deep_condition(config: dict, *, device="auto", on_step=None) -> dict:
     """Results-store compute function: train the config's members (one batched pass) and return
-    ``{"arrays": reduce_history(...), "summary": ..., "provenance": ...}``."""
+    ``{"arrays": reduce_history(...), "summary": ..., "provenance": ...}``; ``on_step`` is handed
+    to :func:`train_deep`."""
     dev = resolve_device(device)
     members = [DeepMember(**m) for m in config["members"]]
     deep = dict(config["deep"])
@@ -654,7 +684,7 @@ def run_deep_condition(config: dict, *, device="auto") -> dict:
     cfg = DeepConfig(**deep)
     data = load_deep_data(config["dataset"], n_train=config["n_train"], n_test=config["n_test"],
                           resize=config["resize"], device=dev)
-    out = reduce_history(train_deep(data, members, cfg, device=dev))
+    out = reduce_history(train_deep(data, members, cfg, device=dev, on_step=on_step))
     final = out["test_acc"][-1]
     summary = {"final_test_acc_mean": float(np.mean(final)), "final_test_acc_min": float(np.min(final)),
                "final_test_acc_max": float(np.max(final)), "data_source": data.source,

@@ -14,6 +14,14 @@ the member never produced a non-finite loss) and ``epoch_seconds`` of shape ``(E
 ``TrainConfig.patience``, training ends early once every member has met the early-stopping rule
 (:func:`early_stopping`), and the arrays have fewer rows.
 
+With ``TrainConfig.weight_norm = γ``, every member's weight matrices are kept on Paper A's
+neuron-wise spheres (§2.3, Methods §4.4, eq. 32): each neuron's incoming weights (a row of W,
+shaped ``(out, in)``) are rescaled to norm γ before the first evaluation and again, in place,
+after every optimizer step (:func:`fa_companion.normalize.project_neurons_`); biases and the
+feedback matrices B are left alone. With Adam (Paper B's optimizer) this is projected Adam: the
+moment estimates are those of the unprojected steps, as in any in-place projection after
+``optimizer.step()``.
+
 A device running out of memory during :func:`train` raises :class:`TrainingOutOfMemoryError`, whose
 message names the settings to lower (``batch_size``, ``eval_batch_size``, the number of members K,
 or ``device="cpu"``), with the allocator's own error chained as its cause.
@@ -35,6 +43,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .metrics import layer_angle_stats, update_angles
+from .normalize import project_neurons_
 from .results import atomic_write
 
 __all__ = [
@@ -46,6 +55,7 @@ __all__ = [
     "early_stopping",
     "progress_enabled",
     "explain_out_of_memory",
+    "project_weights_",
 ]
 
 OPTIMIZERS = ("adam", "sgd")
@@ -65,6 +75,7 @@ class TrainConfig:
     eval_batch_size: int = 5000
     probe_size: int = 512  # training samples used for the update angles each epoch
     patience: int | None = None  # early stopping on test accuracy (Paper B Table S2: 10)
+    weight_norm: float | None = None  # γ of Paper A's neuron-wise WN (eq. 32); None: off
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -83,6 +94,9 @@ class TrainConfig:
             raise ValueError(f"eps must be > 0, got {self.eps}")
         if self.patience is not None and (not isinstance(self.patience, int) or self.patience < 1):
             raise ValueError(f"patience must be None or a positive int, got {self.patience!r}")
+        if self.weight_norm is not None and not (0 < self.weight_norm < math.inf):
+            raise ValueError(f"weight_norm must be None (off) or a positive finite γ, got "
+                             f"{self.weight_norm!r}")
 
     def to_dict(self) -> dict:
         """The config as a dict; options left at ``None`` are omitted, so that adding an option
@@ -186,6 +200,20 @@ def early_stopping(test_acc: np.ndarray, patience: int) -> tuple[np.ndarray, np.
     return stop, best, best_epoch
 
 
+def project_weights_(model, gamma: float) -> None:
+    """Paper A's neuron-wise weight normalization (eq. 32) on every member of ``model`` in place:
+    each row of each stacked weight matrix ``(K, out, in)`` is rescaled to norm ``gamma``.
+
+    Needs a model with stacked ``weights`` (:class:`~fa_companion.models.FeedbackMLP`); CNN
+    kernels have no rows-as-neurons layout and are refused."""
+    weights = getattr(model, "weights", None)
+    if weights is None:
+        raise ValueError(f"weight normalization needs a FeedbackMLP (stacked 'weights'); got "
+                         f"{type(model).__name__}")
+    for w in weights:
+        project_neurons_(w, gamma)
+
+
 def _snapshot(model, x_probe, y_probe) -> dict[str, np.ndarray]:
     if not getattr(model, "tracks_alignment", True):
         return {}
@@ -223,6 +251,8 @@ def _train(model, data, cfg: TrainConfig, *, checkpoint, progress, desc) -> dict
     x_probe, y_probe = x_train[: cfg.probe_size], y_train[: cfg.probe_size]
 
     ckpt = Path(checkpoint) if checkpoint is not None else None
+    if cfg.weight_norm is not None:  # WN holds from the start (idempotent when resuming)
+        project_weights_(model, cfg.weight_norm)
     if ckpt is not None and ckpt.exists():
         state = torch.load(ckpt, map_location=device, weights_only=False)
         identity = _identity(model, cfg)
@@ -258,6 +288,8 @@ def _train(model, data, cfg: TrainConfig, *, checkpoint, progress, desc) -> dict
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
             opt.step()
+            if cfg.weight_norm is not None:
+                project_weights_(model, cfg.weight_norm)
             run_loss += loss.detach().double() * idx.shape[1]
             run_correct += correct.double()
         model.eval()
