@@ -20,7 +20,7 @@
 # in the backward pass by a fixed random matrix B. Paper B {cite}`cheon2025ifa` proposes
 # **initial feedback alignment (IFA)**: draw B once, set the forward weights equal to it at
 # initialization (W₀ = Bᵀ, θ_init = 0°, Algorithm 1), and never synchronize them again. The
-# paper's claims for its three-layer MLP (784/3072-512-512-10, ReLU, softmax cross-entropy, Adam with
+# paper's claims for its three-layer MLP (784/3072-512-512-10, ReLU, softmax cross-entropy, Adam {cite}`kingma2015adam` with
 # β₁ = 0.99, β₂ = 0.999, learning rate 10⁻⁴, batch 128, 30 epochs, 10 networks per rule):
 #
 # 1. **Fig 1d**: FA and IFA move far fewer weights to the backward pathway than BP.
