@@ -489,7 +489,7 @@ print(f"bench (batch {bench_batch}, this machine now): one HVP = {bench['hvp_ove
 # training set (the paper does not say how many it used; PyHessian's examples use one mini-batch);
 # the perturbed landscapes use `landscape_batch` test images; `n_networks` of the `n_shared`
 # trained networks per angle are analysed and SLQ is run on one network per angle to fit the
-# 45-minute budget on two CPU cores. The trajectories are sampled every `snapshot_every` steps for
+# book profile into about 50 minutes on two CPU cores (printed above). The trajectories are sampled every `snapshot_every` steps for
 # the PCA (the paper records every step), but the path lengths use every step. The paper's
 # eigenvector scaling for Fig 5a is not stated; we use unit eigenvectors and a common radius, so
 # the panels compare across conditions.
