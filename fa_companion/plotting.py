@@ -98,7 +98,8 @@ def fig_learning_curves(histories: Mapping[str, Mapping[str, np.ndarray]],
                         reference: str | None = "BP") -> Figure:
     """Paper B Fig 1g / S2: learning curves, mean ± SD over networks, with the reference
     condition's final value as a dotted grey line."""
-    fig, axes = plt.subplots(1, 4, figsize=(12, 2.9))
+    fig, axes = plt.subplots(2, 2, figsize=(8.0, 5.6), sharex=True)
+    axes = axes.ravel()  # a 2 × 2 grid stays legible at page width
     for ax, (key, ylabel) in zip(axes, _CURVES):
         for label, h in histories.items():
             y = h[key][1:] if key.startswith("train") else h[key]
@@ -107,7 +108,7 @@ def fig_learning_curves(histories: Mapping[str, Mapping[str, np.ndarray]],
                  label=label, color=rule_color(label))
         if reference in histories:
             ax.axhline(histories[reference][key][-1].mean(), color="0.5", ls=":", lw=1)
-        ax.set(xlabel="epoch", ylabel=ylabel)
+        ax.set(xlabel="epoch" if ax in axes[2:] else "", ylabel=ylabel)
     axes[0].legend(loc="lower right")
     fig.tight_layout()
     return fig
