@@ -33,6 +33,8 @@ __all__ = [
     "all_or_some",
     "resolved_above",
     "within_factor",
+    "CHECKS",
+    "evaluate",
     "outcome",
     "report",
     "read_outcomes",
@@ -127,6 +129,20 @@ def within_factor(ratio: float, factor: float = 1.25) -> bool:
     if not factor >= 1:
         raise ValueError(f"factor must be ≥ 1, got {factor}")
     return bool(1 / factor <= ratio <= factor)
+
+
+CHECKS = {**getattr(claims_paper_a, "CHECKS", {}), **claims_paper_b.CHECKS}
+"""Claim id -> its check, a pure function of arrays from stored results returning
+``(verdict, measured)``."""
+
+
+def evaluate(claim_id: str, **data) -> Outcome:
+    """The :class:`Outcome` of ``claim_id``'s registered check (:data:`CHECKS`) on ``data``."""
+    claim(claim_id)
+    if claim_id not in CHECKS:
+        raise KeyError(f"claim {claim_id!r} has no check function; claims with one: {', '.join(CHECKS)}")
+    verdict, measured = CHECKS[claim_id](**data)
+    return outcome(claim_id, verdict, measured)
 
 
 def outcome(claim_id: str, verdict: str, measured: str) -> Outcome:

@@ -1,5 +1,15 @@
 """Paper B's claims, as rows of :data:`fa_companion.claims.CLAIMS`:
-``(id, paper, figure, statement, check, chapter)``; chapter by chapter, in the papers' order."""
+``(id, paper, figure, statement, check, chapter)``; chapter by chapter, in the papers' order.
+
+:data:`CHECKS` maps a claim id to its check: a pure function of arrays taken from the chapter's
+stored results, returning ``(verdict, measured)`` (see :func:`fa_companion.claims.evaluate`).
+"""
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from .stats import ranksum
 
 CH07, CH09, CH11, CH12 = ("07_initial_alignment", "09_soft_alignment", "11_corruption_robustness",
                           "12_adversarial_robustness")
@@ -151,3 +161,57 @@ ROWS = (
      "in both CNNs BP stays above IFA (the gap shrinks, it does not close)",
      "mean BP > mean IFA 0° for every CNN run (partly: for some)", CH13),
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Checks: pure functions of stored results -> (verdict, measured)
+# --------------------------------------------------------------------------------------------
+
+
+def check_alignment_dynamics(fa_angle: np.ndarray, ifa_angle: np.ndarray,
+                             layers: Sequence[int] = (1, 2)) -> tuple[str, str]:
+    """Fig 1f: FA's W∠B falls by more than 1° and IFA 0°'s rises by more than 1° in every hidden
+    layer. ``*_angle``: mean per-neuron angle (degrees), shape ``(epochs + 1, n_layers)``."""
+    fa, ifa = np.asarray(fa_angle, dtype=float), np.asarray(ifa_angle, dtype=float)
+    aligns = all(fa[-1, l] < fa[0, l] - 1.0 for l in layers)
+    relaxes = all(ifa[-1, l] > ifa[0, l] + 1.0 for l in layers)
+    measured = (f"layers {', '.join(map(str, layers))}: FA "
+                + ", ".join(f"{fa[0, l]:.1f}° → {fa[-1, l]:.1f}°" for l in layers) + "; IFA 0° "
+                + ", ".join(f"{ifa[0, l]:.1f}° → {ifa[-1, l]:.1f}°" for l in layers))
+    return ("reproduced" if aligns and relaxes else "partly reproduced"), measured
+
+
+def check_learns_like_bp(epochs_to_target: Mapping[str, float]) -> tuple[str, str]:
+    """Fig 1g: IFA 0° reaches 95% of BP's final test accuracy within one epoch of BP, and FA
+    takes longer than IFA 0°. ``epochs_to_target``: epochs per condition ("BP", "FA", "IFA 0°")."""
+    e = epochs_to_target
+    ok = e["IFA 0°"] <= e["BP"] + 1 and not e["FA"] <= e["IFA 0°"]
+    return (("reproduced" if ok else "not reproduced"),
+            "epochs to 95% of BP's final test accuracy: " + ", ".join(f"{k} {v:g}" for k, v in e.items()))
+
+
+def check_ifa_beats_fa(ifa: Sequence[float], fa: Sequence[float]) -> tuple[str, str]:
+    """Fig 1h: mean final test accuracy of IFA above FA's, two-sided rank-sum p < 10⁻³."""
+    ifa, fa = np.asarray(ifa, dtype=float), np.asarray(fa, dtype=float)
+    p = ranksum(fa, ifa)
+    ok = ifa.mean() > fa.mean() and p < 1e-3
+    return ("reproduced" if ok else "not reproduced"), f"IFA {ifa.mean():.2f}% vs FA {fa.mean():.2f}%, p = {p:.2g}"
+
+
+def check_ifa_matches_bp(ifa: Sequence[float], bp: Sequence[float]) -> tuple[str, str]:
+    """Fig 1h: IFA's and BP's final test accuracies not significantly different (rank-sum p ≥ 0.05)."""
+    ifa, bp = np.asarray(ifa, dtype=float), np.asarray(bp, dtype=float)
+    p = ranksum(bp, ifa)
+    mi, mb = ifa.mean(), bp.mean()
+    return (("reproduced" if p >= 0.05 else "not reproduced"),
+            f"IFA {mi:.2f}% vs BP {mb:.2f}% (IFA {'below' if mi < mb else 'above'} BP by "
+            f"{abs(mb - mi):.2f} points), p = {p:.2g}")
+
+
+CHECKS = {
+    "B-fig1f-alignment-dynamics": check_alignment_dynamics,
+    "B-fig1g-ifa-learns-like-bp": check_learns_like_bp,
+    "B-fig1h-ifa-beats-fa": check_ifa_beats_fa,
+    "B-fig1h-ifa-matches-bp": check_ifa_matches_bp,
+}
+"""The claims whose check is a package function so far (the others are computed in their chapter)."""

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from fa_companion import claims
@@ -23,7 +24,7 @@ def test_registry_is_consistent_with_the_book():
 
 def test_every_chapter_reports_only_its_registered_claims():
     for path in sorted((REPO / "book").glob("[0-9][0-9]_*.py")):
-        ids = re.findall(r'claims\.outcome\(\s*f?"([^"]+)"', path.read_text())
+        ids = re.findall(r'claims\.(?:outcome|evaluate)\(\s*f?"([^"]+)"', path.read_text())
         for cid in ids:
             if "{" in cid:  # an f-string id: expand over the registry's ids of that pattern
                 pattern = re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(cid))
@@ -104,3 +105,44 @@ def test_sphinx_hook_writes_the_table_from_recorded_outcomes(tmp_path):
     claims._builder_inited(SimpleNamespace(srcdir=str(tmp_path)))
     table = (tmp_path / claims.TABLE).read_text()
     assert "**1 claim checked:** 1 reproduced" in table and "not yet in this ledger" not in table
+
+
+# ---- claims with a package check function: synthetic results that must pass and fail ----
+
+
+def test_evaluate_needs_a_registered_check():
+    with pytest.raises(KeyError, match="no check function"):
+        claims.evaluate("B-fig5c-trace-falls")
+    assert set(claims.CHECKS) <= set(claims.CLAIMS)
+
+
+def test_check_alignment_dynamics():
+    epochs = np.linspace(0, 1, 31)[:, None] * np.ones((1, 3))
+    fa_aligning, ifa_relaxing = 90 - 10 * epochs, 15 * epochs
+    assert claims.evaluate("B-fig1f-alignment-dynamics", fa_angle=fa_aligning,
+                           ifa_angle=ifa_relaxing).verdict == "reproduced"
+    flat = np.full((31, 3), 90.0)
+    o = claims.evaluate("B-fig1f-alignment-dynamics", fa_angle=flat, ifa_angle=ifa_relaxing)
+    assert o.verdict == "partly reproduced" and "90.0° → 90.0°" in o.measured
+
+
+def test_check_learns_like_bp():
+    ok = {"BP": 3, "FA": 14, "IFA 0°": 4}
+    assert claims.evaluate("B-fig1g-ifa-learns-like-bp", epochs_to_target=ok).verdict == "reproduced"
+    slow_ifa = {"BP": 3, "FA": 14, "IFA 0°": 9}
+    assert claims.evaluate("B-fig1g-ifa-learns-like-bp", epochs_to_target=slow_ifa).verdict == "not reproduced"
+    fa_as_fast = {"BP": 3, "FA": 3, "IFA 0°": 3}
+    assert claims.evaluate("B-fig1g-ifa-learns-like-bp", epochs_to_target=fa_as_fast).verdict == "not reproduced"
+
+
+def test_check_fig1h_rank_sums():
+    bp = 89.0 + 0.1 * np.arange(10)
+    ifa = bp + 0.05  # interleaved with BP: rank-sum p ≈ 0.85
+    fa = bp - 2.0  # every FA network below every IFA network: exact p = 2/C(20, 10) ≈ 1e-5
+    assert claims.evaluate("B-fig1h-ifa-beats-fa", ifa=ifa, fa=fa).verdict == "reproduced"
+    # 3 networks per group cannot reach p < 1e-3, however separated
+    assert claims.evaluate("B-fig1h-ifa-beats-fa", ifa=ifa[:3], fa=fa[:3]).verdict == "not reproduced"
+    assert claims.evaluate("B-fig1h-ifa-beats-fa", ifa=fa, fa=ifa).verdict == "not reproduced"
+    assert claims.evaluate("B-fig1h-ifa-matches-bp", ifa=ifa, bp=bp).verdict == "reproduced"
+    o = claims.evaluate("B-fig1h-ifa-matches-bp", ifa=fa, bp=bp)
+    assert o.verdict == "not reproduced" and "below BP" in o.measured
