@@ -132,15 +132,10 @@ print(f"accuracy gained from {thetas[-1]}° to {thetas[half - 1]}°: {gain_weak:
 
 # %%
 claims.report("09_soft_alignment", profile, [
-    claims.outcome("B-fig4b-relax-tighten",
-                   "reproduced" if relaxes and tightens and max(relaxes) < min(tightens)
-                   else ("partly reproduced" if relaxes or tightens else "not reproduced"),
-                   f"relaxes for θ_init ∈ {relaxes}, tightens for θ_init ∈ {tightens}"),
-    claims.outcome("B-fig4cd-accuracy-rises", "reproduced" if rho < 0 and p_rho < 0.01 else "not reproduced",
-                   f"Spearman ρ(θ_init, test accuracy) = {rho:.2f} (p = {p_rho:.1g})"),
-    claims.outcome("B-fig4cd-saturates", "reproduced" if 0 <= gain_strong < gain_weak else "not reproduced",
-                   f"gain {thetas[-1]}° → {thetas[half - 1]}°: {gain_weak:.2f} points, "
-                   f"{thetas[half - 1]}° → {thetas[0]}°: {gain_strong:.2f}"),
+    claims.evaluate("B-fig4b-relax-tighten", thetas=thetas,
+                    angle_change=np.stack([change[lab] for lab in ifa_labels])),
+    claims.evaluate("B-fig4cd-accuracy-rises", thetas=thetas, final_test=final_test),
+    claims.evaluate("B-fig4cd-saturates", thetas=thetas, final_test=final_test),
 ])
 
 # %% [markdown]

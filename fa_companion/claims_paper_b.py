@@ -208,7 +208,48 @@ def check_ifa_matches_bp(ifa: Sequence[float], bp: Sequence[float]) -> tuple[str
             f"{abs(mb - mi):.2f} points), p = {p:.2g}")
 
 
+def check_relax_tighten(thetas: Sequence[float], angle_change: np.ndarray) -> tuple[str, str]:
+    """Fig 4b/S8: θ_init whose mean angle W∠B grows in every hidden layer (relaxes) and whose angle
+    shrinks in every hidden layer (tightens): both non-empty, every relaxing θ below every
+    tightening one. ``angle_change``: final − initial mean angle, shape ``(len(thetas), n_layers)``
+    with layer 0 (whose B is unused) first and ignored."""
+    change = np.asarray(angle_change, dtype=float)[:, 1:]
+    relaxes = [t for t, c in zip(thetas, change) if c.min() > 0]
+    tightens = [t for t, c in zip(thetas, change) if c.max() < 0]
+    if relaxes and tightens and max(relaxes) < min(tightens):
+        verdict = "reproduced"
+    else:
+        verdict = "partly reproduced" if relaxes or tightens else "not reproduced"
+    return verdict, f"relaxes for θ_init ∈ {relaxes}, tightens for θ_init ∈ {tightens}"
+
+
+def check_accuracy_rises(thetas: Sequence[float], final_test: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 4c-d: Spearman ρ(θ_init, final test accuracy) < 0 with p < 0.01 over all networks
+    (``final_test[i]``: the networks' accuracies at ``thetas[i]``)."""
+    from scipy import stats
+
+    theta_rep = np.repeat(np.asarray(thetas, dtype=float), [len(v) for v in final_test])
+    rho, p = stats.spearmanr(theta_rep, np.concatenate([np.asarray(v, dtype=float) for v in final_test]))
+    return (("reproduced" if rho < 0 and p < 0.01 else "not reproduced"),
+            f"Spearman ρ(θ_init, test accuracy) = {rho:.2f} (p = {p:.1g})")
+
+
+def check_saturates(thetas: Sequence[float], final_test: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 4c-d: the mean accuracy gained from the middle of the θ_init sweep to its strongest
+    alignment (``thetas[0]``) is ≥ 0 and smaller than that gained from the weakest (``thetas[-1]``)
+    to the middle."""
+    means = np.array([np.mean(v) for v in final_test])
+    half = len(thetas) // 2
+    strong, weak = means[0] - means[half - 1], means[half - 1] - means[-1]
+    return (("reproduced" if 0 <= strong < weak else "not reproduced"),
+            f"gain {thetas[-1]}° → {thetas[half - 1]}°: {weak:.2f} points, "
+            f"{thetas[half - 1]}° → {thetas[0]}°: {strong:.2f}")
+
+
 CHECKS = {
+    "B-fig4b-relax-tighten": check_relax_tighten,
+    "B-fig4cd-accuracy-rises": check_accuracy_rises,
+    "B-fig4cd-saturates": check_saturates,
     "B-fig1f-alignment-dynamics": check_alignment_dynamics,
     "B-fig1g-ifa-learns-like-bp": check_learns_like_bp,
     "B-fig1h-ifa-beats-fa": check_ifa_beats_fa,

@@ -146,3 +146,27 @@ def test_check_fig1h_rank_sums():
     assert claims.evaluate("B-fig1h-ifa-matches-bp", ifa=ifa, bp=bp).verdict == "reproduced"
     o = claims.evaluate("B-fig1h-ifa-matches-bp", ifa=fa, bp=bp)
     assert o.verdict == "not reproduced" and "below BP" in o.measured
+
+
+def test_check_relax_tighten():
+    thetas = [0, 30, 60, 90]
+    ordered = np.array([[0, 5, 4], [0, 2, 1], [0, -1, -2], [0, -3, -1]])  # layer 0 ignored
+    assert claims.evaluate("B-fig4b-relax-tighten", thetas=thetas, angle_change=ordered).verdict == "reproduced"
+    interleaved = np.array([[0, -1, -1], [0, 2, 1], [0, -1, -2], [0, 3, 1]])
+    assert claims.evaluate("B-fig4b-relax-tighten", thetas=thetas,
+                           angle_change=interleaved).verdict == "partly reproduced"
+    mixed = np.array([[0, 1, -1]] * 4)  # no θ changes the same way in both layers
+    assert claims.evaluate("B-fig4b-relax-tighten", thetas=thetas, angle_change=mixed).verdict == "not reproduced"
+
+
+def test_check_accuracy_rises_and_saturates():
+    thetas = [0, 20, 40, 60]
+    saturating = [np.array([88.8, 88.9, 88.7]), np.array([88.7, 88.6, 88.8]),
+                  np.array([88.0, 88.1, 87.9]), np.array([86.9, 87.0, 87.1])]
+    assert claims.evaluate("B-fig4cd-accuracy-rises", thetas=thetas, final_test=saturating).verdict == "reproduced"
+    assert claims.evaluate("B-fig4cd-saturates", thetas=thetas, final_test=saturating).verdict == "reproduced"
+    flat = [np.array([88.0, 88.1, 87.9])] * 4
+    assert claims.evaluate("B-fig4cd-accuracy-rises", thetas=thetas, final_test=flat).verdict == "not reproduced"
+    # gains concentrated at the strongest alignment: no saturation
+    steepening = [np.array([m - 0.1, m, m + 0.1]) for m in (90.0, 88.0, 87.9, 87.8)]
+    assert claims.evaluate("B-fig4cd-saturates", thetas=thetas, final_test=steepening).verdict == "not reproduced"
