@@ -237,25 +237,16 @@ print(f"IFA above FA at every size: {all(ifa_above)}")
 # ## Verdicts
 
 # %%
-gap_fa = [np.mean(score(b)[1]) - np.mean(score(f)[1]) for b, f in zip(by_depth["BP"], by_depth["FA"])]
-gap_ifa = [np.mean(score(b)[1]) - np.mean(score(i)[1]) for b, i in zip(by_depth["BP"], by_depth["IFA 0°"])]
-depth_ok = [gap_fa[-1] > gap_fa[0], max(gap_ifa) < min(5.0, gap_fa[-1])]
+final = {section: {k: [score(h)[1] for h in v] for k, v in runs.items()}
+         for section, runs in (("depth", by_depth), ("size", by_size))}
 claims.report("08_trainability", profile, [
-    claims.outcome("B-fig3a-trainable-region",
-                   "reproduced" if trainable["IFA 0°"] > trainable["FA"] else "not reproduced",
-                   f"IFA {100 * trainable['IFA 0°']:.0f}% vs FA {100 * trainable['FA']:.0f}% of the grid"),
-    claims.outcome("B-fig3a-ifa-nearly-everywhere",
-                   "reproduced" if fa_wins <= 0.05 else "partly reproduced",
-                   f"FA ahead at {100 * fa_wins:.0f}%, IFA ahead at {100 * ifa_wins:.0f}% of the grid"),
-    claims.outcome("B-fig3b-depth", claims.all_or_some(depth_ok) if depth_ok[0] else "not reproduced",
-                   f"BP − FA {gap_fa[0]:.1f} → {gap_fa[-1]:.1f} points from depth {depths[0]} to "
-                   f"{depths[-1]}; BP − IFA ≤ {max(gap_ifa):.1f}"),
-    claims.outcome("B-figS6-miscalibration",
-                   "reproduced" if loss_rises and acc_rises else "not reproduced",
-                   f"depth {depths[-1]}: loss ends above its minimum: {bool(loss_rises)}, "
-                   f"accuracy above epoch 1: {bool(acc_rises)}"),
-    claims.outcome("B-fig3c-data-size", claims.all_or_some(ifa_above),
-                   f"IFA above FA at {sum(ifa_above)} of {len(ifa_above)} sizes"),
+    claims.evaluate("B-fig3a-trainable-region", fa_scores=scores["FA"], ifa_scores=scores["IFA 0°"]),
+    claims.evaluate("B-fig3a-ifa-nearly-everywhere", fa_scores=scores["FA"], ifa_scores=scores["IFA 0°"]),
+    claims.evaluate("B-fig3b-depth", depths=depths, bp=final["depth"]["BP"], fa=final["depth"]["FA"],
+                    ifa=final["depth"]["IFA 0°"]),
+    claims.evaluate("B-figS6-miscalibration", test_loss=deep["test_loss"], test_acc=deep["test_acc"],
+                    depth=depths[-1]),
+    claims.evaluate("B-fig3c-data-size", fa=final["size"]["FA"], ifa=final["size"]["IFA 0°"]),
 ])
 
 # %% [markdown]

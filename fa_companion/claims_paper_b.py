@@ -246,7 +246,61 @@ def check_saturates(thetas: Sequence[float], final_test: Sequence[np.ndarray]) -
             f"{thetas[half - 1]}° → {thetas[0]}°: {strong:.2f}")
 
 
+def check_trainable_region(fa_scores: np.ndarray, ifa_scores: np.ndarray,
+                           threshold: float = 80.0) -> tuple[str, str]:
+    """Fig 3a/S5: the share of (a, b) grid points whose maximum training accuracy reaches
+    ``threshold`` (%) is larger for IFA than for FA."""
+    fa, ifa = float(np.mean(np.asarray(fa_scores) >= threshold)), float(np.mean(np.asarray(ifa_scores) >= threshold))
+    return (("reproduced" if ifa > fa else "not reproduced"),
+            f"IFA {100 * ifa:.0f}% vs FA {100 * fa:.0f}% of the grid")
+
+
+def check_ifa_nearly_everywhere(fa_scores: np.ndarray, ifa_scores: np.ndarray) -> tuple[str, str]:
+    """Fig 3a/S5: FA's score above IFA's by more than 1 point at ≤ 5% of the grid points
+    (partly reproduced at more)."""
+    fa, ifa = np.asarray(fa_scores, dtype=float), np.asarray(ifa_scores, dtype=float)
+    fa_wins, ifa_wins = float(np.mean(fa > ifa + 1.0)), float(np.mean(ifa > fa + 1.0))
+    return (("reproduced" if fa_wins <= 0.05 else "partly reproduced"),
+            f"FA ahead at {100 * fa_wins:.0f}%, IFA ahead at {100 * ifa_wins:.0f}% of the grid")
+
+
+def check_depth(depths: Sequence[int], bp: Sequence[np.ndarray], fa: Sequence[np.ndarray],
+                ifa: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 3b/S6: the BP − FA gap in mean final test accuracy is larger at the deepest than at the
+    shallowest network, and BP − IFA stays below min(5 points, the deepest FA gap) at every depth
+    (partly reproduced when only the first holds). ``bp[i]`` etc.: the networks at ``depths[i]``."""
+    gap_fa = [np.mean(b) - np.mean(f) for b, f in zip(bp, fa)]
+    gap_ifa = [np.mean(b) - np.mean(i) for b, i in zip(bp, ifa)]
+    falls, close = gap_fa[-1] > gap_fa[0], max(gap_ifa) < min(5.0, gap_fa[-1])
+    verdict = ("reproduced" if close else "partly reproduced") if falls else "not reproduced"
+    return verdict, (f"BP − FA {gap_fa[0]:.1f} → {gap_fa[-1]:.1f} points from depth {depths[0]} to "
+                     f"{depths[-1]}; BP − IFA ≤ {max(gap_ifa):.1f}")
+
+
+def check_miscalibration(test_loss: np.ndarray, test_acc: np.ndarray, depth: int) -> tuple[str, str]:
+    """Fig S6: in the deepest FA networks the mean test loss ends above its minimum over epochs
+    while the mean test accuracy ends above its epoch-1 value. Arrays ``(epochs + 1, networks)``."""
+    loss, acc = np.asarray(test_loss, dtype=float), np.asarray(test_acc, dtype=float)
+    loss_rises = bool(np.nanmean(loss[-1]) > np.nanmin(np.nanmean(loss, -1)))
+    acc_rises = bool(np.nanmean(acc[-1]) > np.nanmean(acc[1]))
+    return (("reproduced" if loss_rises and acc_rises else "not reproduced"),
+            f"depth {depth}: loss ends above its minimum: {loss_rises}, accuracy above epoch 1: {acc_rises}")
+
+
+def check_data_size(fa: Sequence[np.ndarray], ifa: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 3c/S7: mean final test accuracy of IFA above FA's at every training-set size (partly
+    reproduced at some)."""
+    above = [bool(np.mean(i) > np.mean(f)) for i, f in zip(ifa, fa)]
+    verdict = "reproduced" if all(above) else ("partly reproduced" if any(above) else "not reproduced")
+    return verdict, f"IFA above FA at {sum(above)} of {len(above)} sizes"
+
+
 CHECKS = {
+    "B-fig3a-trainable-region": check_trainable_region,
+    "B-fig3a-ifa-nearly-everywhere": check_ifa_nearly_everywhere,
+    "B-fig3b-depth": check_depth,
+    "B-figS6-miscalibration": check_miscalibration,
+    "B-fig3c-data-size": check_data_size,
     "B-fig4b-relax-tighten": check_relax_tighten,
     "B-fig4cd-accuracy-rises": check_accuracy_rises,
     "B-fig4cd-saturates": check_saturates,

@@ -170,3 +170,40 @@ def test_check_accuracy_rises_and_saturates():
     # gains concentrated at the strongest alignment: no saturation
     steepening = [np.array([m - 0.1, m, m + 0.1]) for m in (90.0, 88.0, 87.9, 87.8)]
     assert claims.evaluate("B-fig4cd-saturates", thetas=thetas, final_test=steepening).verdict == "not reproduced"
+
+
+def test_check_trainability_grid():
+    fa = np.array([[85.0, 85.0], [40.0, 40.0]])
+    ifa = np.array([[90.0, 90.0], [82.0, 82.0]])
+    assert claims.evaluate("B-fig3a-trainable-region", fa_scores=fa, ifa_scores=ifa).verdict == "reproduced"
+    assert claims.evaluate("B-fig3a-trainable-region", fa_scores=ifa, ifa_scores=fa).verdict == "not reproduced"
+    assert claims.evaluate("B-fig3a-ifa-nearly-everywhere", fa_scores=fa, ifa_scores=ifa).verdict == "reproduced"
+    fa_ahead_once = fa.copy()
+    fa_ahead_once[0, 0] = 95.0  # 1 of 4 points = 25% > 5%
+    o = claims.evaluate("B-fig3a-ifa-nearly-everywhere", fa_scores=fa_ahead_once, ifa_scores=ifa)
+    assert o.verdict == "partly reproduced" and "FA ahead at 25%" in o.measured
+
+
+def test_check_depth():
+    depths = [2, 6, 10]
+    bp = [np.array([85.0, 85.2])] * 3
+    fa_falls = [np.array([83.0, 83.2]), np.array([60.0, 62.0]), np.array([35.0, 36.0])]
+    ifa_close = [np.array([84.8, 85.0])] * 3
+    ifa_far = [np.array([84.8, 85.0]), np.array([70.0, 71.0]), np.array([70.0, 71.0])]
+    ev = claims.evaluate
+    assert ev("B-fig3b-depth", depths=depths, bp=bp, fa=fa_falls, ifa=ifa_close).verdict == "reproduced"
+    assert ev("B-fig3b-depth", depths=depths, bp=bp, fa=fa_falls, ifa=ifa_far).verdict == "partly reproduced"
+    assert ev("B-fig3b-depth", depths=depths, bp=bp, fa=ifa_close, ifa=ifa_close).verdict == "not reproduced"
+
+
+def test_check_miscalibration_and_data_size():
+    epochs = np.arange(31, dtype=float)[:, None] * np.ones((1, 3))
+    u_loss = 1.0 + (epochs - 10) ** 2 / 100  # falls, then rises
+    acc = 30 + epochs  # still rising
+    ev = claims.evaluate
+    assert ev("B-figS6-miscalibration", test_loss=u_loss, test_acc=acc, depth=10).verdict == "reproduced"
+    assert ev("B-figS6-miscalibration", test_loss=1 / (1 + epochs), test_acc=acc, depth=10).verdict == "not reproduced"
+    fa, ifa = [np.array([10.0]), np.array([60.0])], [np.array([60.0]), np.array([80.0])]
+    assert ev("B-fig3c-data-size", fa=fa, ifa=ifa).verdict == "reproduced"
+    assert ev("B-fig3c-data-size", fa=fa, ifa=[np.array([60.0]), np.array([50.0])]).verdict == "partly reproduced"
+    assert ev("B-fig3c-data-size", fa=ifa, ifa=fa).verdict == "not reproduced"
