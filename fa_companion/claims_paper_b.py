@@ -295,7 +295,59 @@ def check_data_size(fa: Sequence[np.ndarray], ifa: Sequence[np.ndarray]) -> tupl
     return verdict, f"IFA above FA at {sum(above)} of {len(above)} sizes"
 
 
+def _gaps(best: Mapping[str, Mapping[str, np.ndarray]], a: str, b: str) -> str:
+    return ", ".join(f"{k} {np.mean(v[a]) - np.mean(v[b]):+.2f}" for k, v in best.items())
+
+
+def _verdict(flags: Sequence[bool]) -> str:
+    from .claims import all_or_some  # imported here: claims imports this module
+
+    return all_or_some(flags)
+
+
+def check_tables2_order(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[str, str]:
+    """Table S2: per dataset, mean best test accuracy non-decreasing along FA 90°, IFA 60°, 30°,
+    0° (0.05-point slack); reproduced on every dataset, partly on some. ``best[dataset][condition]``:
+    the networks' early-stopping scores."""
+    order = ["FA 90°", "IFA 60°", "IFA 30°", "IFA 0°"]
+    ordered = {}
+    for ds, res in best.items():
+        means = [np.mean(res[k]) for k in order]
+        ordered[ds] = all(a <= b + 0.05 for a, b in zip(means, means[1:]))
+    return (_verdict(list(ordered.values())),
+            "ordered on " + (", ".join(k for k, v in ordered.items() if v) or "no dataset") + f" of {len(ordered)}")
+
+
+def check_tables2_ifa_near_bp(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[str, str]:
+    """Table S2: per dataset, IFA 0° far above FA (:func:`fa_companion.claims.resolved_above`) and
+    BP − IFA 0° < 1 point; reproduced on every dataset, partly on some."""
+    from .claims import resolved_above
+
+    flags = [resolved_above(r["IFA 0°"], r["FA 90°"]) and np.mean(r["BP"]) - np.mean(r["IFA 0°"]) < 1.0
+             for r in best.values()]
+    return (_verdict(flags),
+            f"IFA 0° − FA: {_gaps(best, 'IFA 0°', 'FA 90°')}; BP − IFA 0°: {_gaps(best, 'BP', 'IFA 0°')} points")
+
+
+def check_tables1_ifa_above_fa(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[str, str]:
+    """Table S1: per CNN, IFA 0° far above FA (:func:`fa_companion.claims.resolved_above`)."""
+    from .claims import resolved_above
+
+    return (_verdict([resolved_above(r["IFA 0°"], r["FA 90°"]) for r in best.values()]),
+            f"IFA 0° − FA: {_gaps(best, 'IFA 0°', 'FA 90°')} points")
+
+
+def check_tables1_bp_above_ifa(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[str, str]:
+    """Table S1: per CNN, mean BP above mean IFA 0°."""
+    return (_verdict([np.mean(r["BP"]) > np.mean(r["IFA 0°"]) for r in best.values()]),
+            f"BP − IFA 0°: {_gaps(best, 'BP', 'IFA 0°')} points")
+
+
 CHECKS = {
+    "B-tableS2-order": check_tables2_order,
+    "B-tableS2-ifa-near-bp": check_tables2_ifa_near_bp,
+    "B-tableS1-ifa-above-fa": check_tables1_ifa_above_fa,
+    "B-tableS1-bp-above-ifa": check_tables1_bp_above_ifa,
     "B-fig3a-trainable-region": check_trainable_region,
     "B-fig3a-ifa-nearly-everywhere": check_ifa_nearly_everywhere,
     "B-fig3b-depth": check_depth,

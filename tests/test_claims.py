@@ -207,3 +207,25 @@ def test_check_miscalibration_and_data_size():
     assert ev("B-fig3c-data-size", fa=fa, ifa=ifa).verdict == "reproduced"
     assert ev("B-fig3c-data-size", fa=fa, ifa=[np.array([60.0]), np.array([50.0])]).verdict == "partly reproduced"
     assert ev("B-fig3c-data-size", fa=ifa, ifa=fa).verdict == "not reproduced"
+
+
+def test_check_tables_s1_s2():
+    good = {"BP": np.array([89.7, 89.6, 89.8]), "FA 90°": np.array([88.8, 88.9, 88.7]),
+            "IFA 60°": np.array([89.3, 89.2, 89.4]), "IFA 30°": np.array([89.4, 89.5, 89.5]),
+            "IFA 0°": np.array([89.5, 89.6, 89.5])}
+    swapped = {**good, "IFA 30°": good["IFA 0°"] + 0.5}  # 30° above 0° by more than the slack
+    ev = claims.evaluate
+    assert ev("B-tableS2-order", best={"a": good, "b": good}).verdict == "reproduced"
+    o = ev("B-tableS2-order", best={"a": good, "b": swapped})
+    assert o.verdict == "partly reproduced" and o.measured == "ordered on a of 2"
+    assert ev("B-tableS2-order", best={"b": swapped}).verdict == "not reproduced"
+    assert ev("B-tableS2-ifa-near-bp", best={"a": good}).verdict == "reproduced"
+    far_from_bp = {**good, "BP": good["BP"] + 2.0}
+    assert ev("B-tableS2-ifa-near-bp", best={"a": good, "b": far_from_bp}).verdict == "partly reproduced"
+    cnn = {"BP": np.array([86.3, 86.4]), "FA 90°": np.array([60.0, 52.0]), "IFA 0°": np.array([83.0, 83.5])}
+    noisy_fa = {**cnn, "FA 90°": np.array([60.0, 90.0])}  # mean 75, SD 21: not resolved
+    assert ev("B-tableS1-ifa-above-fa", best={"lenet": cnn}).verdict == "reproduced"
+    assert ev("B-tableS1-ifa-above-fa", best={"lenet": cnn, "alexnet": noisy_fa}).verdict == "partly reproduced"
+    assert ev("B-tableS1-bp-above-ifa", best={"lenet": cnn}).verdict == "reproduced"
+    ifa_top = {**cnn, "IFA 0°": np.array([87.0, 87.5])}
+    assert ev("B-tableS1-bp-above-ifa", best={"lenet": ifa_top}).verdict == "not reproduced"
