@@ -401,45 +401,21 @@ for name, vals, bp in (("trace", traces, S["BP"]["trace"]), ("λ_max", lambdas, 
 # t-approximation would print as 10⁻⁶⁴; the Monte Carlo floor is 2 × 10⁻⁵.
 
 # %%
-ifa0 = ifa_labels[0]
-fa_sharper = rise["FA"] > max(rise["BP"], rise[ifa0])
-outcomes = [
-    claims.outcome("B-fig2bd-trajectory", claims.all_or_some([fa_longer, fa_less_direct]),
-                   f"path FA {T['FA']['step_path_length'].mean():.1f} vs BP {T['BP']['step_path_length'].mean():.1f}, "
-                   f"IFA {T['IFA']['step_path_length'].mean():.1f}; directness FA {directness['FA'].mean():.3f} vs "
-                   f"BP {directness['BP'].mean():.3f}, IFA {directness['IFA'].mean():.3f}"),
-    claims.outcome("B-fig2fk-fa-sharper", claims.all_or_some(v >= 0.8 for v in fa_higher.values()),
-                   f"FA/BP trace {fa_ratio['h_trace'].min():.1f}-{fa_ratio['h_trace'].max():.1f}×, "
-                   f"λ_max {fa_ratio['h_eigenvalues'].min():.1f}-{fa_ratio['h_eigenvalues'].max():.1f}×"),
-    claims.outcome("B-fig2fk-ifa-like-bp",
-                   "reproduced" if all(ifa_closer[k] >= 0.8 and np.mean([claims.within_factor(r) for r in ifa_ratio[k]]) >= 0.8
-                                       for k in ifa_closer)
-                   else ("partly reproduced" if any(ifa_closer[k] >= 0.8 for k in ifa_closer) else "not reproduced"),
-                   f"IFA/BP trace {ifa_ratio['h_trace'].min():.2f}-{ifa_ratio['h_trace'].max():.2f}×, "
-                   f"λ_max {ifa_ratio['h_eigenvalues'].min():.2f}-{ifa_ratio['h_eigenvalues'].max():.2f}×"),
-    claims.outcome("B-fig5a-landscape",
-                   "reproduced" if fa_sharper and rho_rise > 0 and p_rise < 0.05
-                   else ("partly reproduced" if fa_sharper else "not reproduced"),
-                   f"rise FA {rise['FA']:.2f}, BP {rise['BP']:.2f}, IFA 0° {rise[ifa0]:.2f}; "
-                   f"ρ = {rho_rise:.2f} (p = {p_rise:.1g})"),
-    claims.outcome("B-fig5b-spectrum",
-                   "reproduced" if (spread["FA"] > max(spread["BP"], spread[ifa0]) and edge["FA"] > max(edge["BP"], edge[ifa0])
-                                    and claims.within_factor(spread[ifa0] / spread["BP"]))
-                   else ("partly reproduced" if spread["FA"] > spread["BP"] or edge["FA"] > edge["BP"] else "not reproduced"),
-                   f"spread FA {spread['FA']:.2f}, BP {spread['BP']:.2f}, IFA 0° {spread[ifa0]:.2f}; "
-                   f"right edge FA {edge['FA']:.0f}, BP {edge['BP']:.0f}, IFA 0° {edge[ifa0]:.0f}"),
-]
-for name, letter, key in (("trace", "c", "trace"), ("λ_max", "d", "lambda")):
-    t = trend[name]
-    falls = t["rho"] > 0 and t["p"] < 0.05
-    plateau = abs(t["drop_strong"]) < t["drop_weak"]
-    outcomes.append(claims.outcome(f"B-fig5{letter}-{key}-falls", "reproduced" if falls else "not reproduced",
-                                   f"ρ = {t['rho']:.2f} (p = {t['p']:.1g})"))
-    outcomes.append(claims.outcome(f"B-fig5{letter}-{key}-plateau",
-                                   "reproduced" if falls and plateau else "not reproduced",
-                                   f"{thetas[-1]}°→{thetas[len(thetas) // 2 - 1]}°: {-t['drop_weak']:+.1f}, "
-                                   f"then →{thetas[0]}°: {-t['drop_strong']:+.1f}"))
-claims.report("10_loss_landscape", profile, outcomes)
+curvature = {key: {k: T[k][key] if key == "h_trace" else T[k][key][..., 0] for k in T}
+             for key in ("h_trace", "h_eigenvalues")}
+through_training = dict(trace=curvature["h_trace"], lam=curvature["h_eigenvalues"], epochs=T["BP"]["hessian_epochs"])
+claims.report("10_loss_landscape", profile, [
+    claims.evaluate("B-fig2bd-trajectory", path={k: a["step_path_length"] for k, a in T.items()},
+                    displacement={k: a["displacement"] for k, a in T.items()}),
+    claims.evaluate("B-fig2fk-fa-sharper", **through_training),
+    claims.evaluate("B-fig2fk-ifa-like-bp", **through_training),
+    claims.evaluate("B-fig5a-landscape", thetas=thetas, rise=[rise[k] for k in ifa_labels], bp=rise["BP"]),
+    claims.evaluate("B-fig5b-spectrum", spread=spread, edge=edge),
+    claims.evaluate("B-fig5c-trace-falls", thetas=thetas, values=traces),
+    claims.evaluate("B-fig5c-trace-plateau", thetas=thetas, values=traces),
+    claims.evaluate("B-fig5d-lambda-falls", thetas=thetas, values=lambdas),
+    claims.evaluate("B-fig5d-lambda-plateau", thetas=thetas, values=lambdas),
+])
 
 # %% [markdown]
 # ## Cost, and where the numbers came from

@@ -295,6 +295,114 @@ def check_data_size(fa: Sequence[np.ndarray], ifa: Sequence[np.ndarray]) -> tupl
     return verdict, f"IFA above FA at {sum(above)} of {len(above)} sizes"
 
 
+def check_trajectory(path: Mapping[str, np.ndarray], displacement: Mapping[str, np.ndarray]) -> tuple[str, str]:
+    """Fig 2b-d: every FA network's path Σ‖Δθ‖ above every BP and IFA network's, and its directness
+    ‖θ₀ − θ_final‖ / path below all of theirs (partly: one of the two). Arrays per rule
+    ("BP", "FA", "IFA"), one value per network."""
+    d = {k: np.asarray(displacement[k], dtype=float) / np.asarray(path[k], dtype=float) for k in path}
+    p = {k: np.asarray(v, dtype=float) for k, v in path.items()}
+    less_direct = d["FA"].max() < min(d["BP"].min(), d["IFA"].min())
+    longer = p["FA"].min() > max(p["BP"].max(), p["IFA"].max())
+    return _verdict([longer, less_direct]), (
+        f"path FA {p['FA'].mean():.1f} vs BP {p['BP'].mean():.1f}, IFA {p['IFA'].mean():.1f}; "
+        f"directness FA {d['FA'].mean():.3f} vs BP {d['BP'].mean():.3f}, IFA {d['IFA'].mean():.3f}")
+
+
+def _curvature_ratios(trace, lam, epochs):
+    """Per quantity (trace, λ_max): the FA/BP and IFA/BP ratios of the mean over networks at the
+    recorded epochs after initialization."""
+    later = np.asarray(epochs) > 0
+    out = {}
+    for name, curves in (("trace", trace), ("λ_max", lam)):
+        mean = {k: np.asarray(v, dtype=float).mean(-1)[later] for k, v in curves.items()}
+        out[name] = (mean["FA"] / mean["BP"], mean["IFA"] / mean["BP"])
+    return out
+
+
+def check_fa_sharper(trace: Mapping[str, np.ndarray], lam: Mapping[str, np.ndarray],
+                     epochs: np.ndarray) -> tuple[str, str]:
+    """Fig 2f-k: FA's mean above BP's at ≥ 80% of the recorded epochs after initialization, for
+    the Hessian trace and for λ_max (partly: for one). ``trace[rule]``, ``lam[rule]``: shape
+    ``(len(epochs), networks)``."""
+    r = _curvature_ratios(trace, lam, epochs)
+    higher = [float(np.mean(fa > 1.0)) >= 0.8 for fa, _ in r.values()]
+    return _verdict(higher), (f"FA/BP trace {r['trace'][0].min():.1f}-{r['trace'][0].max():.1f}×, "
+                              f"λ_max {r['λ_max'][0].min():.1f}-{r['λ_max'][0].max():.1f}×")
+
+
+def check_ifa_like_bp(trace: Mapping[str, np.ndarray], lam: Mapping[str, np.ndarray],
+                      epochs: np.ndarray) -> tuple[str, str]:
+    """Fig 2f-k: IFA closer to BP than FA (in log ratio) at ≥ 80% of the epochs after
+    initialization and within a factor 1.25 of BP at ≥ 80% of them, for trace and λ_max (partly:
+    closer only, for at least one)."""
+    from .claims import within_factor
+
+    r = _curvature_ratios(trace, lam, epochs)
+    closer = {k: float(np.mean(np.abs(np.log(ifa)) < np.abs(np.log(fa)))) >= 0.8 for k, (fa, ifa) in r.items()}
+    near = {k: float(np.mean([within_factor(x) for x in ifa])) >= 0.8 for k, (_, ifa) in r.items()}
+    if all(closer[k] and near[k] for k in r):
+        verdict = "reproduced"
+    else:
+        verdict = "partly reproduced" if any(closer.values()) else "not reproduced"
+    return verdict, (f"IFA/BP trace {r['trace'][1].min():.2f}-{r['trace'][1].max():.2f}×, "
+                     f"λ_max {r['λ_max'][1].min():.2f}-{r['λ_max'][1].max():.2f}×")
+
+
+def check_landscape(thetas: Sequence[float], rise: Sequence[float], bp: float) -> tuple[str, str]:
+    """Fig 5a: the mean rise of the test loss over the top-2-eigenvector grid is larger for FA
+    (``rise[-1]``, θ_init = 90°) than for BP and IFA 0° (``rise[0]``), and Spearman ρ(θ_init, rise)
+    > 0 with permutation p < 0.05 (partly: the first only)."""
+    from .stats import spearman
+
+    rise = [float(x) for x in rise]
+    rho, p = spearman(thetas, rise)
+    sharper = rise[-1] > max(bp, rise[0])
+    verdict = ("reproduced" if rho > 0 and p < 0.05 else "partly reproduced") if sharper else "not reproduced"
+    return verdict, f"rise FA {rise[-1]:.2f}, BP {bp:.2f}, IFA 0° {rise[0]:.2f}; ρ = {rho:.2f} (p = {p:.1g})"
+
+
+def check_spectrum(spread: Mapping[str, float], edge: Mapping[str, float]) -> tuple[str, str]:
+    """Fig 5b: FA's SLQ spread and right edge above BP's and IFA 0°'s, and IFA 0°'s spread within
+    a factor 1.25 of BP's (partly: FA above BP in spread or edge)."""
+    from .claims import within_factor
+
+    s, e = spread, edge
+    if (s["FA"] > max(s["BP"], s["IFA 0°"]) and e["FA"] > max(e["BP"], e["IFA 0°"])
+            and within_factor(s["IFA 0°"] / s["BP"])):
+        verdict = "reproduced"
+    else:
+        verdict = "partly reproduced" if s["FA"] > s["BP"] or e["FA"] > e["BP"] else "not reproduced"
+    return verdict, (f"spread FA {s['FA']:.2f}, BP {s['BP']:.2f}, IFA 0° {s['IFA 0°']:.2f}; "
+                     f"right edge FA {e['FA']:.0f}, BP {e['BP']:.0f}, IFA 0° {e['IFA 0°']:.0f}")
+
+
+def _trend(thetas, values):
+    from .stats import spearman
+
+    theta_rep = np.repeat(np.asarray(thetas, dtype=float), [len(v) for v in values])
+    rho, p = spearman(theta_rep, np.concatenate([np.asarray(v, dtype=float) for v in values]))
+    means = np.array([np.mean(v) for v in values])
+    mid = len(thetas) // 2
+    return rho, p, means[-1] - means[mid - 1], means[mid - 1] - means[0], mid
+
+
+def check_curvature_falls(thetas: Sequence[float], values: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 5c-d: Spearman ρ(θ_init, value) > 0 with permutation p < 0.05 over all analysed networks
+    (``values[i]``: the networks' trace or λ_max at ``thetas[i]``)."""
+    rho, p, *_ = _trend(thetas, values)
+    return ("reproduced" if rho > 0 and p < 0.05 else "not reproduced"), f"ρ = {rho:.2f} (p = {p:.1g})"
+
+
+def check_curvature_plateau(thetas: Sequence[float], values: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 5c-d: falls (:func:`check_curvature_falls`), and the change of the mean from the middle
+    of the sweep (``thetas[len // 2 - 1]``) to ``thetas[0]`` is smaller in size than from
+    ``thetas[-1]`` to the middle."""
+    rho, p, drop_weak, drop_strong, mid = _trend(thetas, values)
+    ok = rho > 0 and p < 0.05 and abs(drop_strong) < drop_weak
+    return (("reproduced" if ok else "not reproduced"),
+            f"{thetas[-1]}°→{thetas[mid - 1]}°: {-drop_weak:+.1f}, then →{thetas[0]}°: {-drop_strong:+.1f}")
+
+
 def _gaps(best: Mapping[str, Mapping[str, np.ndarray]], a: str, b: str) -> str:
     return ", ".join(f"{k} {np.mean(v[a]) - np.mean(v[b]):+.2f}" for k, v in best.items())
 
@@ -344,6 +452,15 @@ def check_tables1_bp_above_ifa(best: Mapping[str, Mapping[str, np.ndarray]]) -> 
 
 
 CHECKS = {
+    "B-fig2bd-trajectory": check_trajectory,
+    "B-fig2fk-fa-sharper": check_fa_sharper,
+    "B-fig2fk-ifa-like-bp": check_ifa_like_bp,
+    "B-fig5a-landscape": check_landscape,
+    "B-fig5b-spectrum": check_spectrum,
+    "B-fig5c-trace-falls": check_curvature_falls,
+    "B-fig5c-trace-plateau": check_curvature_plateau,
+    "B-fig5d-lambda-falls": check_curvature_falls,
+    "B-fig5d-lambda-plateau": check_curvature_plateau,
     "B-tableS2-order": check_tables2_order,
     "B-tableS2-ifa-near-bp": check_tables2_ifa_near_bp,
     "B-tableS1-ifa-above-fa": check_tables1_ifa_above_fa,

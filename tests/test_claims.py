@@ -112,7 +112,7 @@ def test_sphinx_hook_writes_the_table_from_recorded_outcomes(tmp_path):
 
 def test_evaluate_needs_a_registered_check():
     with pytest.raises(KeyError, match="no check function"):
-        claims.evaluate("B-fig5c-trace-falls")
+        claims.evaluate("B-fig1d-weight-transport")  # a cost model, not a statistic
     assert set(claims.CHECKS) <= set(claims.CLAIMS)
 
 
@@ -229,3 +229,62 @@ def test_check_tables_s1_s2():
     assert ev("B-tableS1-bp-above-ifa", best={"lenet": cnn}).verdict == "reproduced"
     ifa_top = {**cnn, "IFA 0°": np.array([87.0, 87.5])}
     assert ev("B-tableS1-bp-above-ifa", best={"lenet": ifa_top}).verdict == "not reproduced"
+
+
+def test_check_trajectory():
+    path = {"BP": np.array([80.0, 82.0]), "FA": np.array([100.0, 110.0]), "IFA": np.array([78.0, 79.0])}
+    straight = {"BP": np.array([40.0, 41.0]), "FA": np.array([20.0, 22.0]), "IFA": np.array([39.0, 39.5])}
+    ev = claims.evaluate
+    assert ev("B-fig2bd-trajectory", path=path, displacement=straight).verdict == "reproduced"
+    far = {**straight, "FA": np.array([60.0, 66.0])}  # FA longer but as direct as the others
+    assert ev("B-fig2bd-trajectory", path=path, displacement=far).verdict == "partly reproduced"
+    assert ev("B-fig2bd-trajectory", path=path, displacement=path).verdict == "partly reproduced"
+    assert ev("B-fig2bd-trajectory", path={**path, "FA": path["BP"]},
+              displacement={**straight, "FA": straight["BP"]}).verdict == "not reproduced"
+
+
+def test_check_curvature_through_training():
+    epochs = np.array([0, 1, 5, 10])
+    ones = np.ones((4, 3))
+    bp = 100 * ones
+    data = dict(trace={"BP": bp, "FA": 1000 * ones, "IFA": 110 * ones},
+                lam={"BP": bp, "FA": 1000 * ones, "IFA": 110 * ones}, epochs=epochs)
+    ev = claims.evaluate
+    assert ev("B-fig2fk-fa-sharper", **data).verdict == "reproduced"
+    assert ev("B-fig2fk-ifa-like-bp", **data).verdict == "reproduced"
+    ifa_twice = {**data, "lam": {**data["lam"], "IFA": 200 * ones}}  # closer than FA, not within 1.25
+    assert ev("B-fig2fk-ifa-like-bp", **ifa_twice).verdict == "partly reproduced"
+    fa_low_lam = {**data, "lam": {**data["lam"], "FA": 90 * ones}}
+    assert ev("B-fig2fk-fa-sharper", **fa_low_lam).verdict == "partly reproduced"
+    same = dict(trace={"BP": bp, "FA": bp, "IFA": 500 * ones}, lam={"BP": bp, "FA": bp, "IFA": 500 * ones},
+                epochs=epochs)
+    assert ev("B-fig2fk-fa-sharper", **same).verdict == "not reproduced"
+    assert ev("B-fig2fk-ifa-like-bp", **same).verdict == "not reproduced"
+
+
+def test_check_landscape_and_spectrum():
+    thetas = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
+    rising = [5.0 + t / 10 for t in thetas]
+    ev = claims.evaluate
+    assert ev("B-fig5a-landscape", thetas=thetas, rise=rising, bp=3.0).verdict == "reproduced"
+    jagged = [5.0, 9.0, 4.0, 8.0, 3.0, 7.0, 2.0, 6.0, 1.0, 9.5]  # FA sharpest, no trend
+    assert ev("B-fig5a-landscape", thetas=thetas, rise=jagged, bp=3.0).verdict == "partly reproduced"
+    assert ev("B-fig5a-landscape", thetas=thetas, rise=rising[::-1], bp=3.0).verdict == "not reproduced"
+    spread, edge = {"BP": 0.10, "IFA 0°": 0.11, "FA": 2.7}, {"BP": 72.0, "IFA 0°": 80.0, "FA": 1700.0}
+    assert ev("B-fig5b-spectrum", spread=spread, edge=edge).verdict == "reproduced"
+    assert ev("B-fig5b-spectrum", spread={**spread, "IFA 0°": 0.19}, edge=edge).verdict == "partly reproduced"
+    assert ev("B-fig5b-spectrum", spread={**spread, "FA": 0.05},
+              edge={**edge, "FA": 50.0}).verdict == "not reproduced"
+
+
+def test_check_curvature_falls_and_plateaus():
+    thetas = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
+    plateau = [np.array([m - 5, m, m + 5]) for m in (700, 710, 720, 730, 740, 800, 1000, 1300, 1800, 4000)]
+    steady = [np.array([m - 5, m, m + 5]) for m in np.linspace(700, 4000, 10)]
+    ev = claims.evaluate
+    assert ev("B-fig5c-trace-falls", thetas=thetas, values=plateau).verdict == "reproduced"
+    assert ev("B-fig5c-trace-plateau", thetas=thetas, values=plateau).verdict == "reproduced"
+    assert ev("B-fig5d-lambda-falls", thetas=thetas, values=steady).verdict == "reproduced"
+    rising_at_strong = [np.array([m - 5, m, m + 5]) for m in (4000, 1000, 900, 800, 700, 690, 680, 670, 660, 650)]
+    assert ev("B-fig5d-lambda-falls", thetas=thetas, values=rising_at_strong).verdict == "not reproduced"
+    assert ev("B-fig5d-lambda-plateau", thetas=thetas, values=rising_at_strong).verdict == "not reproduced"
