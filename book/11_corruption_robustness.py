@@ -240,47 +240,16 @@ print("relative decline (% of the severity-1 mCA): "
 # %%
 sig = 0.05
 first = rows[0]
-
-
-def count_verdict(n_ok, n_all):
-    return "reproduced" if n_ok == n_all else "not reproduced" if n_ok == 0 else "partly reproduced"
-
-
-def direction_verdict(ok_direction, p):
-    """The verdict, and what fell short (empty when reproduced)."""
-    if ok_direction:
-        return ("reproduced", "") if p < sig else ("not reproduced", "; same direction, not significant")
-    return "not reproduced", "; significantly the opposite" if p < sig else "; opposite direction, n.s."
-
-
-def fmt(values, spec):
-    return ", ".join(format(v, spec) for v in values)
-
-
-fa_below_bp = sum(r["gap90"] > 0 and r["p_fa_bp"] < sig for r in rows)
-towards_bp = sum(r["rho"] < 0 and r["p_rho"] < sig and r["gap0"] < r["gap90"] for r in rows)
-v_rise, note_rise = direction_verdict(first["rho"] < 0, first["p_rho"])
-p_decline, p_rel_decline = ranksum(decline[i0], decline[i90]), ranksum(rel_decline[i0], rel_decline[i90])
-v_decline, note_decline = direction_verdict(decline[i0].mean() < decline[i90].mean(), p_decline)
-v_rel, note_rel = direction_verdict(rel_decline[i0].mean() < rel_decline[i90].mean(), p_rel_decline)
+by_theta = [labels.index(f"IFA {t:g}°") for t in sorted(thetas)]
+sev_data = dict(severities=severities)
 claims.report("11_corruption_robustness", profile, [
-    claims.outcome("B-fig6c-mca-rises", v_rise,
-                   f"severity {first['sev']}: Spearman ρ(θ_init, mCA) = {first['rho']:+.2f} "
-                   f"(p = {first['p_rho']:.2g}){note_rise}"),
-    claims.outcome("B-fig6b-every-corruption", "reproduced" if per_corruption.all() else "partly reproduced",
-                   f"{labels[i0]} above FA on {int(per_corruption.sum())}/15 corruptions at severity {first['sev']}"),
-    claims.outcome("B-figS11-fa-below-bp", count_verdict(fa_below_bp, len(rows)),
-                   f"at {fa_below_bp}/{len(rows)} severities; BP − FA {fmt([r['gap90'] for r in rows], '+.1f')} "
-                   f"points (p = {fmt([r['p_fa_bp'] for r in rows], '.2g')})"),
-    claims.outcome("B-figS11-alignment-towards-bp", count_verdict(towards_bp, len(rows)),
-                   f"at {towards_bp}/{len(rows)} severities; ρ(θ_init, mCA) {fmt([r['rho'] for r in rows], '+.2f')} "
-                   f"(p = {fmt([r['p_rho'] for r in rows], '.2g')})"),
-    claims.outcome("B-figS11-decline-points", v_decline,
-                   f"drop from severity {severities[0]} to {severities[-1]}: {labels[i0]} {100 * decline[i0].mean():.1f}, "
-                   f"FA {100 * decline[i90].mean():.1f} points (p = {p_decline:.2g}){note_decline}"),
-    claims.outcome("B-figS11-decline-fraction", v_rel,
-                   f"drop / severity-{severities[0]} mCA: {labels[i0]} {100 * rel_decline[i0].mean():.1f}%, "
-                   f"FA {100 * rel_decline[i90].mean():.1f}% (p = {p_rel_decline:.2g}){note_rel}"),
+    claims.evaluate("B-fig6c-mca-rises", thetas=sorted(thetas), mca_ifa=mca[:, by_theta], **sev_data),
+    claims.evaluate("B-fig6b-every-corruption", acc_ifa0=acc[0, :, i0], acc_fa=acc[0, :, i90], severity=severities[0]),
+    claims.evaluate("B-figS11-fa-below-bp", mca_fa=mca[:, i90], mca_bp=mca[:, ibp], **sev_data),
+    claims.evaluate("B-figS11-alignment-towards-bp", thetas=sorted(thetas), mca_ifa=mca[:, by_theta],
+                    mca_bp=mca[:, ibp], **sev_data),
+    claims.evaluate("B-figS11-decline-points", mca_ifa0=mca[:, i0], mca_fa=mca[:, i90], **sev_data),
+    claims.evaluate("B-figS11-decline-fraction", mca_ifa0=mca[:, i0], mca_fa=mca[:, i90], **sev_data),
 ])
 print("- extra (not a claim of the paper): gain beyond clean accuracy (mCA/clean rises as θ_init falls, "
       f"severity {first['sev']}): {'yes' if first['rho_rel'] < 0 and first['p_rel'] < sig else 'no'}  "

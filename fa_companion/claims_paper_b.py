@@ -57,7 +57,7 @@ ROWS = (
     ("B-fig6b-every-corruption", "B", "Fig 6b",
      "the gain from initial alignment at severity 1 holds across all 15 corruption types",
      "mean accuracy of IFA at the smallest θ_init above FA's on each of the 15 corruptions at "
-     "severity 1 (partly: otherwise)", CH11),
+     "severity 1 (partly: on some, not reproduced: on none)", CH11),
     ("B-figS11-fa-below-bp", "B", "Fig S11",
      "FA is substantially less robust than BP, at every severity",
      "mean corruption accuracy BP > FA with two-sided rank-sum p < 0.05, at every severity "
@@ -295,6 +295,105 @@ def check_data_size(fa: Sequence[np.ndarray], ifa: Sequence[np.ndarray]) -> tupl
     return verdict, f"IFA above FA at {sum(above)} of {len(above)} sizes"
 
 
+# ---- chapter 11: corruptions. mca arrays: mean corruption accuracy (fraction), (severities, K) ----
+
+_SIG = 0.05
+
+
+def _direction(ok_direction: bool, p: float) -> tuple[str, str]:
+    """A directional claim: reproduced only with the right direction and p < 0.05; the note
+    says what fell short."""
+    if ok_direction:
+        return ("reproduced", "") if p < _SIG else ("not reproduced", "; same direction, not significant")
+    return "not reproduced", "; significantly the opposite" if p < _SIG else "; opposite direction, n.s."
+
+
+def _count(n_ok: int, n_all: int) -> str:
+    return "reproduced" if n_ok == n_all else "not reproduced" if n_ok == 0 else "partly reproduced"
+
+
+def _fmt(values, spec: str) -> str:
+    return ", ".join(format(v, spec) for v in values)
+
+
+def _mca_trend(thetas, mca_ifa_sev):
+    """Spearman ρ(θ_init, mCA) over all IFA networks at one severity; ``mca_ifa_sev``: (θ, K)."""
+    from scipy import stats
+
+    m = np.asarray(mca_ifa_sev, dtype=float)
+    return stats.spearmanr(np.repeat(np.asarray(thetas, dtype=float), m.shape[-1]), m.ravel())
+
+
+def check_mca_rises(thetas: Sequence[float], mca_ifa: np.ndarray, severities: Sequence[int]) -> tuple[str, str]:
+    """Fig 6c: at the mildest severity, Spearman ρ(θ_init, mCA) < 0 with p < 0.05 over all IFA
+    networks. ``mca_ifa``: (severities, len(thetas), K)."""
+    rho, p = _mca_trend(thetas, np.asarray(mca_ifa)[0])
+    verdict, note = _direction(rho < 0, p)
+    return verdict, f"severity {severities[0]}: Spearman ρ(θ_init, mCA) = {rho:+.2f} (p = {p:.2g}){note}"
+
+
+def check_every_corruption(acc_ifa0: np.ndarray, acc_fa: np.ndarray, severity: int) -> tuple[str, str]:
+    """Fig 6b: IFA 0°'s mean accuracy above FA's on every corruption at the mildest severity
+    (partly: on some). ``acc_*``: (corruptions, K)."""
+    above = np.asarray(acc_ifa0, dtype=float).mean(-1) > np.asarray(acc_fa, dtype=float).mean(-1)
+    return (_verdict(list(above)),
+            f"IFA 0° above FA on {int(above.sum())}/{above.size} corruptions at severity {severity}")
+
+
+def check_fa_below_bp(mca_fa: np.ndarray, mca_bp: np.ndarray, severities: Sequence[int]) -> tuple[str, str]:
+    """Fig S11: at each severity, FA's mCA below BP's with rank-sum p < 0.05; reproduced at every
+    severity, partly at some."""
+    fa, bp = np.asarray(mca_fa, dtype=float), np.asarray(mca_bp, dtype=float)
+    gaps = [100 * (b.mean() - f.mean()) for f, b in zip(fa, bp)]
+    ps = [ranksum(f, b) for f, b in zip(fa, bp)]
+    n_ok = sum(g > 0 and p < _SIG for g, p in zip(gaps, ps))
+    return _count(n_ok, len(gaps)), (f"at {n_ok}/{len(gaps)} severities; BP − FA {_fmt(gaps, '+.1f')} "
+                                     f"points (p = {_fmt(ps, '.2g')})")
+
+
+def check_towards_bp(thetas: Sequence[float], mca_ifa: np.ndarray, mca_bp: np.ndarray,
+                     severities: Sequence[int]) -> tuple[str, str]:
+    """Fig S11: at each severity, mCA rises as θ_init falls (Spearman ρ < 0, p < 0.05) and the BP
+    gap of IFA at ``thetas[0]`` is smaller than at ``thetas[-1]``; reproduced at every severity,
+    partly at some."""
+    m, bp = np.asarray(mca_ifa, dtype=float), np.asarray(mca_bp, dtype=float)
+    rhos, ps, n_ok = [], [], 0
+    for i in range(m.shape[0]):
+        rho, p = _mca_trend(thetas, m[i])
+        gap0, gap90 = bp[i].mean() - m[i, 0].mean(), bp[i].mean() - m[i, -1].mean()
+        rhos.append(rho)
+        ps.append(p)
+        n_ok += bool(rho < 0 and p < _SIG and gap0 < gap90)
+    return _count(n_ok, m.shape[0]), (f"at {n_ok}/{m.shape[0]} severities; ρ(θ_init, mCA) {_fmt(rhos, '+.2f')} "
+                                      f"(p = {_fmt(ps, '.2g')})")
+
+
+def _decline(mca_ifa0, mca_fa, relative: bool):
+    a, f = np.asarray(mca_ifa0, dtype=float), np.asarray(mca_fa, dtype=float)
+    d0, d90 = a[0] - a[-1], f[0] - f[-1]
+    if relative:
+        d0, d90 = d0 / a[0], d90 / f[0]
+    return d0, d90, ranksum(d0, d90)
+
+
+def check_decline_points(mca_ifa0: np.ndarray, mca_fa: np.ndarray, severities: Sequence[int]) -> tuple[str, str]:
+    """§4.3/A.3.4: the drop of mCA from the mildest to the strongest severity is smaller for IFA 0°
+    than for FA (rank-sum p < 0.05)."""
+    d0, d90, p = _decline(mca_ifa0, mca_fa, relative=False)
+    verdict, note = _direction(d0.mean() < d90.mean(), p)
+    return verdict, (f"drop from severity {severities[0]} to {severities[-1]}: IFA 0° {100 * d0.mean():.1f}, "
+                     f"FA {100 * d90.mean():.1f} points (p = {p:.2g}){note}")
+
+
+def check_decline_fraction(mca_ifa0: np.ndarray, mca_fa: np.ndarray, severities: Sequence[int]) -> tuple[str, str]:
+    """§4.3/A.3.4, relative: the same drop as a fraction of the mildest severity's mCA is smaller
+    for IFA 0° than for FA (rank-sum p < 0.05)."""
+    d0, d90, p = _decline(mca_ifa0, mca_fa, relative=True)
+    verdict, note = _direction(d0.mean() < d90.mean(), p)
+    return verdict, (f"drop / severity-{severities[0]} mCA: IFA 0° {100 * d0.mean():.1f}%, "
+                     f"FA {100 * d90.mean():.1f}% (p = {p:.2g}){note}")
+
+
 def check_trajectory(path: Mapping[str, np.ndarray], displacement: Mapping[str, np.ndarray]) -> tuple[str, str]:
     """Fig 2b-d: every FA network's path Σ‖Δθ‖ above every BP and IFA network's, and its directness
     ‖θ₀ − θ_final‖ / path below all of theirs (partly: one of the two). Arrays per rule
@@ -452,6 +551,12 @@ def check_tables1_bp_above_ifa(best: Mapping[str, Mapping[str, np.ndarray]]) -> 
 
 
 CHECKS = {
+    "B-fig6c-mca-rises": check_mca_rises,
+    "B-fig6b-every-corruption": check_every_corruption,
+    "B-figS11-fa-below-bp": check_fa_below_bp,
+    "B-figS11-alignment-towards-bp": check_towards_bp,
+    "B-figS11-decline-points": check_decline_points,
+    "B-figS11-decline-fraction": check_decline_fraction,
     "B-fig2bd-trajectory": check_trajectory,
     "B-fig2fk-fa-sharper": check_fa_sharper,
     "B-fig2fk-ifa-like-bp": check_ifa_like_bp,

@@ -288,3 +288,35 @@ def test_check_curvature_falls_and_plateaus():
     rising_at_strong = [np.array([m - 5, m, m + 5]) for m in (4000, 1000, 900, 800, 700, 690, 680, 670, 660, 650)]
     assert ev("B-fig5d-lambda-falls", thetas=thetas, values=rising_at_strong).verdict == "not reproduced"
     assert ev("B-fig5d-lambda-plateau", thetas=thetas, values=rising_at_strong).verdict == "not reproduced"
+
+
+def test_check_corruption_claims():
+    thetas, sev = [0, 30, 60, 90], [1, 2, 3, 4, 5]
+    k = 5
+    base = np.linspace(0.80, 0.60, 5)[:, None, None]  # mCA falls with severity
+    step = np.array([0.0, -0.005, -0.01, -0.02])[None, :, None]  # falls with θ_init
+    noise = 0.001 * np.arange(k)[None, None, :]
+    mca_ifa = base + step + noise  # (S, θ, K)
+    mca_bp = mca_ifa[:, 0] + 0.01
+    ev = claims.evaluate
+    assert ev("B-fig6c-mca-rises", thetas=thetas, mca_ifa=mca_ifa, severities=sev).verdict == "reproduced"
+    o = ev("B-fig6c-mca-rises", thetas=thetas, mca_ifa=mca_ifa[:, ::-1], severities=sev)
+    assert o.verdict == "not reproduced" and "significantly the opposite" in o.measured
+    assert ev("B-figS11-fa-below-bp", mca_fa=mca_ifa[:, -1], mca_bp=mca_bp, severities=sev).verdict == "reproduced"
+    assert ev("B-figS11-alignment-towards-bp", thetas=thetas, mca_ifa=mca_ifa, mca_bp=mca_bp,
+              severities=sev).verdict == "reproduced"
+    mixed = mca_ifa.copy()
+    mixed[1:] = mixed[1:, ::-1]  # the trend reverses beyond severity 1
+    assert ev("B-figS11-alignment-towards-bp", thetas=thetas, mca_ifa=mixed, mca_bp=mca_bp,
+              severities=sev).verdict == "partly reproduced"
+    # IFA loses 0.20 from severity 1 to 5, FA 0.30: smaller decline in points and in fraction
+    ifa0 = np.linspace(0.80, 0.60, 5)[:, None] + noise[0]
+    fa = np.linspace(0.78, 0.48, 5)[:, None] + noise[0]
+    assert ev("B-figS11-decline-points", mca_ifa0=ifa0, mca_fa=fa, severities=sev).verdict == "reproduced"
+    assert ev("B-figS11-decline-fraction", mca_ifa0=ifa0, mca_fa=fa, severities=sev).verdict == "reproduced"
+    assert ev("B-figS11-decline-points", mca_ifa0=fa, mca_fa=ifa0, severities=sev).verdict == "not reproduced"
+    acc_ifa0, acc_fa = np.full((15, k), 0.8), np.full((15, k), 0.7)
+    assert ev("B-fig6b-every-corruption", acc_ifa0=acc_ifa0, acc_fa=acc_fa, severity=1).verdict == "reproduced"
+    acc_fa[3] = 0.9
+    assert ev("B-fig6b-every-corruption", acc_ifa0=acc_ifa0, acc_fa=acc_fa, severity=1).verdict == "partly reproduced"
+    assert ev("B-fig6b-every-corruption", acc_ifa0=acc_fa * 0, acc_fa=acc_fa, severity=1).verdict == "not reproduced"
