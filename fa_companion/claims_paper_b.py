@@ -394,6 +394,73 @@ def check_decline_fraction(mca_ifa0: np.ndarray, mca_fa: np.ndarray, severities:
                      f"FA {100 * d90.mean():.1f}% (p = {p:.2g}){note}")
 
 
+# ---- chapter 12: attacks. Per attack path ("true", "feedback", "transfer"): accuracies under
+# attack at one ε, ifa[path] of shape (len(thetas), K) and bp[path] of shape (K,) ----
+
+
+def _attack_tests(thetas, ifa, bp):
+    from scipy import stats
+
+    tests = {}
+    for mode, data in ifa.items():
+        data, ref = np.asarray(data, dtype=float), np.asarray(bp[mode], dtype=float)
+        above = {t: (100 * (d.mean() - ref.mean()), ranksum(d, ref)) for t, d in zip(thetas, data)}
+        rho, p = stats.spearmanr(np.repeat(np.asarray(thetas, dtype=float), data.shape[-1]), data.ravel())
+        tests[mode] = dict(above=above, rho=rho, p_rho=p)
+    return tests
+
+
+def _robust_vs_bp(t) -> str:
+    wins = [th for th, (d, pv) in t["above"].items() if d > 0 and pv < _SIG]
+    losses = [th for th, (d, pv) in t["above"].items() if d < 0 and pv < _SIG]
+    if len(wins) == len(t["above"]):
+        return "yes"
+    if wins:
+        return f"only {', '.join(f'{w:g}°' for w in wins)}" + (
+            f"; below BP: {', '.join(f'{w:g}°' for w in losses)}" if losses else "")
+    return f"no (below BP: {', '.join(f'{w:g}°' for w in losses)})" if losses else "no (n.s.)"
+
+
+def _trend_vs_theta(t) -> str:
+    if t["rho"] > 0 and t["p_rho"] < _SIG:
+        return "yes"
+    return "no (the opposite)" if t["rho"] < 0 and t["p_rho"] < _SIG else "no (n.s.)"
+
+
+def _judged(tests, fn) -> tuple[str, str]:
+    """One claim judged along every attack path: reproduced when it holds along all, not
+    reproduced when only along the network's own feedback path (gradient masking) or nowhere,
+    partly reproduced otherwise."""
+    per_mode = {mode: fn(t) for mode, t in tests.items()}
+    unmasked = [v for m, v in per_mode.items() if m != "feedback"]
+    note = ""
+    if all(v == "yes" for v in per_mode.values()):
+        overall = "reproduced"
+    elif per_mode.get("feedback") == "yes" and not any(v.startswith(("yes", "only")) for v in unmasked):
+        overall, note = "not reproduced", "only along the feedback path (gradient masking); "
+    elif per_mode.get("feedback") == "yes" or any(v.startswith(("yes", "only")) for v in per_mode.values()):
+        overall = "partly reproduced"
+    else:
+        overall = "not reproduced"
+    if fn is _trend_vs_theta:
+        per_mode = {m: f"ρ = {t['rho']:+.2f} (p = {t['p_rho']:.1g})" for m, t in tests.items()}
+    return overall, note + "; ".join(f"{m}: {v}" for m, v in per_mode.items())
+
+
+def check_ifa_beats_bp_under_attack(thetas: Sequence[float], ifa: Mapping[str, np.ndarray],
+                                    bp: Mapping[str, np.ndarray]) -> tuple[str, str]:
+    """Figs 7b, S12a, S13a: at every θ_init, IFA's accuracy under attack above BP's with rank-sum
+    p < 0.05, judged along each attack path (see the module's chapter-12 note)."""
+    return _judged(_attack_tests(thetas, ifa, bp), _robust_vs_bp)
+
+
+def check_misalignment_helps(thetas: Sequence[float], ifa: Mapping[str, np.ndarray],
+                             bp: Mapping[str, np.ndarray]) -> tuple[str, str]:
+    """Figs 7c, S12b, S13b: Spearman ρ(θ_init, accuracy under attack) > 0 with p < 0.05, judged
+    along each attack path."""
+    return _judged(_attack_tests(thetas, ifa, bp), _trend_vs_theta)
+
+
 def check_trajectory(path: Mapping[str, np.ndarray], displacement: Mapping[str, np.ndarray]) -> tuple[str, str]:
     """Fig 2b-d: every FA network's path Σ‖Δθ‖ above every BP and IFA network's, and its directness
     ‖θ₀ − θ_final‖ / path below all of theirs (partly: one of the two). Arrays per rule
@@ -551,6 +618,10 @@ def check_tables1_bp_above_ifa(best: Mapping[str, Mapping[str, np.ndarray]]) -> 
 
 
 CHECKS = {
+    **{f"B-fig{panel}-{method}-ifa-beats-bp": check_ifa_beats_bp_under_attack
+       for panel, method in (("7b", "fgsm"), ("S12a", "bim"), ("S13a", "pgd"))},
+    **{f"B-fig{panel}-{method}-misalignment-helps": check_misalignment_helps
+       for panel, method in (("7c", "fgsm"), ("S12b", "bim"), ("S13b", "pgd"))},
     "B-fig6c-mca-rises": check_mca_rises,
     "B-fig6b-every-corruption": check_every_corruption,
     "B-figS11-fa-below-bp": check_fa_below_bp,

@@ -320,3 +320,29 @@ def test_check_corruption_claims():
     acc_fa[3] = 0.9
     assert ev("B-fig6b-every-corruption", acc_ifa0=acc_ifa0, acc_fa=acc_fa, severity=1).verdict == "partly reproduced"
     assert ev("B-fig6b-every-corruption", acc_ifa0=acc_fa * 0, acc_fa=acc_fa, severity=1).verdict == "not reproduced"
+
+
+def test_check_attack_claims_and_gradient_masking():
+    thetas, k = [0.0, 30.0, 60.0, 90.0], 5
+    noise = 0.002 * np.arange(k)
+    robust = np.array([0.45, 0.50, 0.55, 0.60])[:, None] + noise  # rises with θ, all above BP
+    bp = 0.40 + noise
+    flat = np.full((4, k), 0.40) + noise  # no better than BP, no trend
+    ev = claims.evaluate
+    everywhere = dict(ifa={"true": robust, "feedback": robust, "transfer": robust},
+                      bp={"true": bp, "feedback": bp, "transfer": bp})
+    assert ev("B-fig7b-fgsm-ifa-beats-bp", thetas=thetas, **everywhere).verdict == "reproduced"
+    assert ev("B-fig7c-fgsm-misalignment-helps", thetas=thetas, **everywhere).verdict == "reproduced"
+    masked = dict(ifa={"true": flat, "feedback": robust, "transfer": flat},
+                  bp={"true": bp, "feedback": bp, "transfer": bp})
+    o = ev("B-figS12a-bim-ifa-beats-bp", thetas=thetas, **masked)
+    assert o.verdict == "not reproduced" and "gradient masking" in o.measured
+    o = ev("B-figS13b-pgd-misalignment-helps", thetas=thetas, **masked)
+    assert o.verdict == "not reproduced" and "gradient masking" in o.measured
+    some = dict(ifa={"true": np.vstack([flat[:2], robust[2:]]), "feedback": flat, "transfer": flat},
+                bp={"true": bp, "feedback": bp, "transfer": bp})
+    o = ev("B-fig7b-fgsm-ifa-beats-bp", thetas=thetas, **some)
+    assert o.verdict == "partly reproduced" and "true: only 60°, 90°" in o.measured
+    nowhere = dict(ifa={"true": flat, "feedback": flat, "transfer": flat},
+                   bp={"true": bp, "feedback": bp, "transfer": bp})
+    assert ev("B-fig7b-fgsm-ifa-beats-bp", thetas=thetas, **nowhere).verdict == "not reproduced"
