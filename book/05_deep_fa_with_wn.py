@@ -64,7 +64,7 @@ import fa_companion
 from fa_companion import claims, plotting
 from fa_companion.deep import (DeepConfig, DeepMember, deep_condition_config, moving_average,
                                run_deep_condition)
-from fa_companion.results import chapter_store
+from fa_companion.results import chapter_store, provenance_table
 from fa_companion.stats import mean_sd, ranksum
 
 fa_companion.seed_everything(0)
@@ -156,10 +156,7 @@ print(f"{n_reps} networks per condition, {epochs} epochs of {P} mini-batches of 
       f"({epochs * P} iterations), η = {lr:g}; {len(it)} record points")
 
 # %% tags=["nbval-ignore-output"]
-for label, r in {**lr_check, **res}.items():
-    p = r.provenance
-    print(f"{label:24s} {p.get('wall_time_s', float('nan')) / 60:5.1f} min on {p.get('device')} "
-          f"({p.get('torch_threads')} thread(s), torch {p.get('torch')}, commit {str(p.get('git_commit'))[:10]})")
+print(provenance_table({**lr_check, **res}))
 
 # %% [markdown]
 # ## Fig 6A-F: alignment per layer

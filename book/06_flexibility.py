@@ -57,7 +57,7 @@ import numpy as np
 import fa_companion
 from fa_companion import claims, plotting
 from fa_companion.deep import DeepConfig, DeepMember, deep_condition_config, run_deep_condition
-from fa_companion.results import chapter_store
+from fa_companion.results import chapter_store, provenance_table
 from fa_companion.stats import ranksum
 
 fa_companion.seed_everything(0)
@@ -108,10 +108,7 @@ print(f"dataset: {fig8['BP'].summary['data_source']}; {n_reps} networks per cond
       f"{epochs_phase} + {epochs_phase} epochs, η = {lr:g}, γ = {gamma:g}")
 
 # %% tags=["nbval-ignore-output"]
-for label, r in fig8.items():
-    p = r.provenance
-    print(f"{label:14s} {p.get('wall_time_s', float('nan')) / 60:5.1f} min on {p.get('device')} "
-          f"({p.get('torch_threads')} thread(s), commit {str(p.get('git_commit'))[:10]})")
+print(provenance_table(fig8))
 
 # %%
 COLORS = {"BP": "0.15", "FA": "#d62728"}

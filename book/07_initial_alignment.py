@@ -45,7 +45,7 @@ import fa_companion
 from fa_companion import claims, plotting
 from fa_companion.experiments import ensemble_config, stored_ensemble
 from fa_companion.models import Member
-from fa_companion.results import chapter_store
+from fa_companion.results import chapter_store, provenance_table
 from fa_companion.stats import mean_sd, ranksum
 from fa_companion.train import TrainConfig
 
@@ -90,10 +90,7 @@ print(f"dataset: {results['BP'].summary['data_source']}")
 print(f"networks per rule: {n_networks}, epochs: {epochs}")
 
 # %% tags=["nbval-ignore-output"]
-for label, r in results.items():
-    p = r.provenance
-    print(f"{label:7s} computed on {p.get('device')} in {p.get('wall_time_s', float('nan')) / 60:.1f} min "
-          f"(torch {p.get('torch')}, commit {str(p.get('git_commit'))[:10]})")
+print(provenance_table(results))
 
 # %% [markdown]
 # ## Fig 1d: the cost of weight transport

@@ -55,7 +55,7 @@ from fa_companion import plotting
 from fa_companion.deep import DeepConfig, DeepMember, moving_average
 from fa_companion.experiments import ensemble_config, stored_ensemble
 from fa_companion.models import Member
-from fa_companion.results import chapter_store
+from fa_companion.results import chapter_store, provenance_table
 from fa_companion.stats import mean_sd
 from fa_companion.synthesis import (
     RELAXATION_PARTS,
@@ -131,10 +131,7 @@ print(f"data: {mlp['BP'].summary['data_source']}; {n_networks} networks per cond
       f"{mlp_epochs} epochs, WN γ = {wn_gamma:.4g}")
 
 # %% tags=["nbval-ignore-output"]
-for label, r in mlp.items():
-    p = r.provenance
-    print(f"{label:12s} {p.get('wall_time_s', float('nan')) / 60:5.1f} min on {p.get('device')} "
-          f"(torch {p.get('torch')}, commit {str(p.get('git_commit'))[:10]})")
+print(provenance_table(mlp))
 
 # %% [markdown]
 # Left: test accuracy through training (mean ± SD over networks; solid without WN, dashed with
@@ -276,10 +273,7 @@ print("largest relative residual of the relaxation decomposition: "
       f"{max(r.summary['max_decomposition_residual'] for r in deep_res.values()):.1e}")
 
 # %% tags=["nbval-ignore-output"]
-for label, r in deep_res.items():
-    p = r.provenance
-    print(f"{label:8s} {p.get('wall_time_s', float('nan')) / 60:5.1f} min on {p.get('device')} "
-          f"({p.get('torch_threads')} thread(s), commit {str(p.get('git_commit'))[:10]})")
+print(provenance_table(deep_res))
 
 # %% [markdown]
 # Left three panels: ΔW_ℓ,FA∠ΔW_ℓ,BP per layer through training (mean over networks, moving

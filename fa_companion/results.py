@@ -48,6 +48,7 @@ __all__ = [
     "chapter_store",
     "config_hash",
     "provenance",
+    "provenance_table",
     "repo_root",
     "sweep",
 ]
@@ -254,6 +255,20 @@ class Result:
     summary: dict
     provenance: dict
     arrays: Mapping[str, np.ndarray] = field(repr=False)
+
+
+def provenance_table(results: Mapping[str, Result]) -> str:
+    """One line per labelled result: its wall time, device, threads, torch and git commit, as
+    recorded in its provenance when it was computed (chapters print this under their stored
+    results; the lines are nbval-ignored because they depend on the machine)."""
+    width = max((len(label) for label in results), default=0)
+    lines = []
+    for label, r in results.items():
+        p = {k: v for k, v in r.provenance.items() if v is not None}
+        minutes = p.get("wall_time_s", float("nan")) / 60
+        lines.append(f"{label:{width}s} {minutes:5.1f} min on {p.get('device', '?')} ({p.get('torch_threads', '?')} "
+                     f"thread(s), torch {p.get('torch', '?')}, commit {str(p.get('git_commit', '?'))[:10]})")
+    return "\n".join(lines)
 
 
 def _compute_enabled() -> bool:

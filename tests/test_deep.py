@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from toy_data import toy_classes
 
-from fa_companion.data import TensorDataset
 from fa_companion.deep import (
     DeepConfig,
     DeepMember,
@@ -26,16 +26,8 @@ CFG = DeepConfig(sizes=SIZES, n_hot=3, n_classes=3, batch_size=16, epochs=2, dty
                  record_dense=5, record_every=2, init_sd=0.3, eval_batch=10)
 
 
-def _data(n_train=48, n_test=20, seed=0):
-    gen = torch.Generator().manual_seed(seed)
-    means = torch.rand(3, SIZES[0], generator=gen)
-
-    def draw(n):
-        y = torch.arange(n) % 3
-        return (means[y] + 0.2 * torch.rand(n, SIZES[0], generator=gen)).clamp(0, 1), y
-
-    (xtr, ytr), (xte, yte) = draw(n_train), draw(n_test)
-    return TensorDataset("toy", xtr, ytr, xte, yte, 3, "synthetic")
+def _data(**kwargs):
+    return toy_classes(SIZES[0], **kwargs)
 
 
 def _autograd_updates(net: DeepNet, x, target, rule: str):

@@ -416,3 +416,15 @@ def test_chapter_store_profiles(tmp_path: Path, monkeypatch) -> None:
 
     monkeypatch.delenv("FA_COMPANION_ROOT")
     assert chapter_store("x", "book").root == REPO / "book" / "results" / "x"
+
+
+def test_provenance_table_one_aligned_line_per_result():
+    from fa_companion.results import Result, provenance_table
+
+    prov = {"wall_time_s": 90.0, "device": "cpu", "torch_threads": 2, "torch": "2.14.1",
+            "git_commit": "0123456789abcdef"}
+    results = {"BP": Result("x", {}, 1, "k", {}, prov, {}),
+               "IFA 0° + WN": Result("x", {}, 1, "k", {}, {}, {})}
+    lines = provenance_table(results).splitlines()
+    assert lines[0] == "BP            1.5 min on cpu (2 thread(s), torch 2.14.1, commit 0123456789)"
+    assert lines[1] == "IFA 0° + WN   nan min on ? (? thread(s), torch ?, commit ?)"
