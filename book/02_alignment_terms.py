@@ -157,16 +157,13 @@ fig = plotting_theory.fig_angle_histograms(
 # %%
 print(f"{'condition':32s} {'T¹∠Bᵀ linear':>16s} {'p (vs 90°)':>10s} {'M_sym':>8s} {'skew/sym':>9s} "
       f"{'T¹∠Bᵀ masks':>15s} {'p (vs 90°)':>10s}")
-tt_lin, tt_nl = {}, {}
 for c, r in lin.items():
     a = r.arrays["angle_t"].astype(float)
-    tt_lin[c] = stats.ttest_1samp(a, 90.0).pvalue
-    line = (f"{labels[c]:32s} {a.mean():7.2f} ± {a.std(ddof=1):5.2f}° {fmt_p(tt_lin[c]):>10s} "
+    line = (f"{labels[c]:32s} {a.mean():7.2f} ± {a.std(ddof=1):5.2f}° {fmt_p(stats.ttest_1samp(a, 90.0).pvalue):>10s} "
             f"{r.summary['angle_sym_mean']:7.2f}° {r.summary['ratio_mean']:9.3f}")
     if c in nonlin:
         b = nonlin[c].arrays["angle_t"].astype(float)
-        tt_nl[c] = stats.ttest_1samp(b, 90.0).pvalue
-        line += f" {b.mean():7.2f} ± {b.std(ddof=1):4.2f}° {fmt_p(tt_nl[c]):>10s}"
+        line += f" {b.mean():7.2f} ± {b.std(ddof=1):4.2f}° {fmt_p(stats.ttest_1samp(b, 90.0).pvalue):>10s}"
     print(line)
 
 # %% [markdown]
@@ -232,20 +229,18 @@ fig = plotting_theory.fig_trace_panels([
 
 # %%
 def fig3_table(runs):
-    tests = {}
     for lab, r in runs.items():
         w1 = r.arrays["angle_w1_bt_final"].astype(float)
         dw = r.arrays["angle_dw0_final"].astype(float)
         dw = dw[np.isfinite(dw)]  # a repetition whose outputs all died has no update angle
-        tests[lab] = (w1.mean(), stats.ttest_1samp(w1, 90.0).pvalue, dw.mean(), stats.ttest_1samp(dw, 90.0).pvalue)
-        print(f"case {lab:45s} final W₁∠Bᵀ {w1.mean():6.2f} ± {stats.sem(w1):.2f}° (p {fmt_p(tests[lab][1])}), "
-              f"ΔW₀,FA∠ΔW₀,BP {dw.mean():6.2f} ± {stats.sem(dw):.2f}° (p {fmt_p(tests[lab][3])})")
+        p_w1, p_dw = stats.ttest_1samp(w1, 90.0).pvalue, stats.ttest_1samp(dw, 90.0).pvalue
+        print(f"case {lab:45s} final W₁∠Bᵀ {w1.mean():6.2f} ± {stats.sem(w1):.2f}° (p {fmt_p(p_w1)}), "
+              f"ΔW₀,FA∠ΔW₀,BP {dw.mean():6.2f} ± {stats.sem(dw):.2f}° (p {fmt_p(p_dw)})")
     print("output units dead for the whole batch at the end (δ₂ = 0 there), mean over repetitions: "
           + ", ".join(f"case {lab[0]} {100 * r.arrays['dead_out_final'].mean():.0f}%" for lab, r in runs.items()))
-    return tests
 
 
-fig3_tests = fig3_table(fig3)
+fig3_table(fig3)
 print("(final: mean over the last 200 iterations of each repetition; ± SEM over repetitions; "
       "p: one-sample t-test against 90°)")
 
@@ -266,7 +261,7 @@ fig = plotting_theory.fig_trace_panels([
     ("ΔW₀,FA∠ΔW₀,BP (MA 60), δ₂ = E", "angle (°)",
      {lab: (x[:-1], r.arrays["angle_dw0_mean"], r.arrays["angle_dw0_sem"]) for lab, r in fig3_linout.items()}),
 ], legend_panels=[0])
-fig3_tests_linout = fig3_table(fig3_linout)
+fig3_table(fig3_linout)
 
 # %% [markdown]
 # ## Verdicts
@@ -278,60 +273,32 @@ fig3_tests_linout = fig3_table(fig3_linout)
 # in the δ₂ = E rerun.
 
 # %%
-def verdict(ok):
-    return "reproduced" if ok else "not reproduced"
+angle_t = {c: r.arrays["angle_t"] for c, r in lin.items()}
+case = dict(zip((1, 2, 3, 4), fig3.values()))  # δ₂ = E ⊙ f'(Z₂)
+case_linout = dict(zip((1, 2, 3, 4), fig3_linout.values()))  # δ₂ = E
 
 
-def aligned(c, d=lin):
-    return d[c].summary["angle_t_mean"] < 90 and (tt_lin if d is lin else tt_nl)[c] < 0.05
+def fig3_final(c):
+    return dict(w1_final=case[c].arrays["angle_w1_bt_final"], dw0_final=case[c].arrays["angle_dw0_final"])
 
 
-def no_update_alignment(t):
-    """ΔW₀,FA∠ΔW₀,BP not significantly below 90° (or within 2° of it)."""
-    return t[3] > 0.05 or abs(t[2] - 90) < 2
-
-
-a3, a4 = lin[3].arrays["angle_t"].astype(float), lin[4].arrays["angle_t"].astype(float)
-p34 = stats.ttest_ind(a3, a4, equal_var=False).pvalue
-cases = list(fig3_tests)
-f3 = {lab: v[0] < 90 and v[1] < 0.05 and v[2] < 90 and v[3] < 0.05 for lab, v in fig3_tests.items()}
-skew_dev = max(r.summary["skew_max_dev"] for r in lin.values() if r.summary["skew_max_dev"] is not None)
-relu_mean_ok, relu_sd_ok = t_relu.pvalue > 0.05, abs(r_ang.std(ddof=1) - 0.66) <= 0.1
-updates_case2 = ("reproduced" if no_update_alignment(fig3_tests[cases[1]])
-                 else "partly reproduced" if no_update_alignment(fig3_tests_linout[cases[1]])
-                 else "not reproduced")
 claims.report("02_alignment_terms", profile, [
-    claims.outcome("A-fig2-cond1-no-alignment", verdict(tt_lin[1] > 0.05),
-                   f"{lin[1].summary['angle_t_mean']:.2f}°, p {fmt_p(tt_lin[1])}"),
-    claims.outcome("A-fig2-cond2-no-alignment", verdict(tt_lin[2] > 0.05),
-                   f"{lin[2].summary['angle_t_mean']:.2f}°, p {fmt_p(tt_lin[2])}"),
-    claims.outcome("A-fig2-cond3-alignment", verdict(aligned(3)),
-                   f"{lin[3].summary['angle_t_mean']:.2f}°, p {fmt_p(tt_lin[3])}"),
-    claims.outcome("A-sec22-cond3-expected-m", verdict(z3.max() < 5),
-                   f"max |z| = {z3.max():.2f} over {m3.size} elements"),
-    claims.outcome("A-fig2-b-distribution", verdict(p34 < 0.05),
-                   f"{a4.mean():.2f}° vs {a3.mean():.2f}°, Welch p {fmt_p(p34)}"),
-    claims.outcome("A-fig2e-all-ones", verdict(aligned(6)), f"{lin[6].summary['angle_t_mean']:.2f}°"),
-    claims.outcome("A-eq31-skew-90", verdict(skew_dev < 1e-6), f"max deviation {skew_dev:.1e}°"),
-    claims.outcome("A-fig2d-masks",
-                   verdict(aligned(3, nonlin) and nonlin[3].summary["angle_t_mean"] > lin[3].summary["angle_t_mean"]),
-                   f"{nonlin[3].summary['angle_t_mean']:.2f}° vs linear {lin[3].summary['angle_t_mean']:.2f}°"),
-    claims.outcome("A-sec22-relu-mask-45",
-                   "partly reproduced" if relu_mean_ok and not relu_sd_ok else verdict(relu_mean_ok),
-                   f"{r_ang.mean():.2f}°, SD {r_ang.std(ddof=1):.2f}°, p {fmt_p(t_relu.pvalue)}"
-                   + ("; the mean as the paper's, the SD differs" if relu_mean_ok and not relu_sd_ok else "")),
-    claims.outcome("A-fig3-case1-aligns", verdict(f3[cases[0]]),
-                   f"W₁∠Bᵀ {fig3_tests[cases[0]][0]:.1f}°, ΔW₀ {fig3_tests[cases[0]][2]:.1f}°"),
-    claims.outcome("A-fig3-case2-w1-no-alignment", verdict(fig3_tests[cases[1]][1] > 0.05),
-                   f"W₁∠Bᵀ {fig3_tests[cases[1]][0]:.1f}° (p {fmt_p(fig3_tests[cases[1]][1])})"),
-    claims.outcome("A-fig3-case2-updates-no-alignment", updates_case2,
-                   f"{fig3_tests[cases[1]][2]:.1f}° (p {fmt_p(fig3_tests[cases[1]][3])}); with δ₂ = E: "
-                   f"{fig3_tests_linout[cases[1]][2]:.1f}° (p {fmt_p(fig3_tests_linout[cases[1]][3])})"
-                   + ("; no alignment only with δ₂ = E (dead outputs)" if updates_case2 == "partly reproduced" else "")),
-    claims.outcome("A-fig3-case3-aligns", verdict(f3[cases[2]]),
-                   f"W₁∠Bᵀ {fig3_tests[cases[2]][0]:.1f}°, ΔW₀ {fig3_tests[cases[2]][2]:.1f}°"),
-    claims.outcome("A-fig3-case4-aligns", verdict(f3[cases[3]]),
-                   f"W₁∠Bᵀ {fig3_tests[cases[3]][0]:.1f}°, ΔW₀ {fig3_tests[cases[3]][2]:.1f}°"),
+    claims.evaluate("A-fig2-cond1-no-alignment", angles=angle_t[1]),
+    claims.evaluate("A-fig2-cond2-no-alignment", angles=angle_t[2]),
+    claims.evaluate("A-fig2-cond3-alignment", angles=angle_t[3]),
+    claims.evaluate("A-sec22-cond3-expected-m", m_mean=lin[3].arrays["m_mean"], m_sd=lin[3].arrays["m_sd"],
+                    n_draws=n_draws, expected=scale),
+    claims.evaluate("A-fig2-b-distribution", reference=angle_t[3], other=angle_t[4]),
+    claims.evaluate("A-fig2e-all-ones", angles=angle_t[6]),
+    claims.evaluate("A-eq31-skew-90", max_deviation=[r.summary["skew_max_dev"] for r in lin.values()]),
+    claims.evaluate("A-fig2d-masks", masked=nonlin[3].arrays["angle_t"], linear=angle_t[3]),
+    claims.evaluate("A-sec22-relu-mask-45", angles=r_ang),
+    claims.evaluate("A-fig3-case1-aligns", **fig3_final(1)),
+    claims.evaluate("A-fig3-case2-w1-no-alignment", w1_final=case[2].arrays["angle_w1_bt_final"]),
+    claims.evaluate("A-fig3-case2-updates-no-alignment", dw0_final=case[2].arrays["angle_dw0_final"],
+                    dw0_final_linear_output=case_linout[2].arrays["angle_dw0_final"]),
+    claims.evaluate("A-fig3-case3-aligns", **fig3_final(3)),
+    claims.evaluate("A-fig3-case4-aligns", **fig3_final(4)),
 ])
 print("Random AB∠A = 90° (Paper A, Fig 2 and Supplementary Note 3): see chapter 01 (A-suppnote3-random-product-90).")
 

@@ -370,91 +370,52 @@ print("(finals: mean over the last 200 iterations, averaged over repetitions; �
 # Each claim gets one verdict per reading of the output error.
 
 # %%
-def verdict(ok, partly=None):
-    if ok:
-        return "reproduced"
-    return "partly reproduced" if partly else "not reproduced"
-
-
-def aligns(v):
-    return v.size > 1 and v.mean() < 90 and stats.ttest_1samp(v, 90).pvalue < 0.05
-
-
-def no_align(v):
-    return v.size > 1 and (stats.ttest_1samp(v, 90).pvalue > 0.05 or abs(v.mean() - 90) < 2)
-
-
-def less(a, b):
-    """a significantly smaller than b."""
-    return a.size > 1 and b.size > 1 and a.mean() < b.mean() and stats.ttest_ind(a, b, equal_var=False).pvalue < 0.05
-
-
-def grows(v, c, name):
-    first, half = growth(v, c, name)
-    return first > 1 and half > 1
-
-
 def variant_outcomes(v):
     """The outcomes of the claims checked under reading ``v`` of the output error (claim 4, the ACF,
-    does not depend on it), in the order of the list above."""
+    does not depend on it), in the order of the list above; each check is a function of
+    ``fa_companion.claims.CHECKS`` (found by the claim id)."""
     sfx = READING_IDS[v]
-    inner = [b for b in BETAS if 0 < b < 1]
-    tb, tbx = tab_beta[v], tab_beta_x[v]
-    wn_b = {b: tb[b][1] < tb[b][0] and tb[b][2] < 0.05 for b in inner}
-    wn_bx = {b: tbx[b][1] < tbx[b][0] and tbx[b][2] < 0.05 for b in inner}
-    same_at_1 = tb[1.0][2] > 0.05 or not tb[1.0][1] < tb[1.0][0]
-    reuse1, redraw1 = phase(v, 1, "angle_t_aln")
-    reuse4, _ = phase(v, 4, "angle_t_aln")
-    reuse5, _ = phase(v, 5, "angle_t_aln")
-    p54 = stats.ttest_ind(reuse5, reuse4, equal_var=False).pvalue
+
+    def finals(sweep, wn, trace="angle_w1_bt"):
+        return [sweep[v][(b, wn)].arrays[f"{trace}_final"] for b in BETAS]
+
+    def fin1(c, name):  # final of each repetition (NaN where all output units died)
+        return s1[v][c].arrays[f"{name}_final"]
+
+    def t_aln(c):  # final T¹_aln∠Bᵀ per repetition and phase k mod (redraw period)
+        return s1[v][c].arrays["angle_t_aln_final_phase"]
+
+    def norm(c, name):  # mean norm trace over iterations
+        return s1[v][c].arrays[f"{name}_mean"]
+
+    at_1 = [sweep_beta[v][(1.0, wn)].arrays["angle_w1_bt_final"] for wn in (False, True)]
     return [
-        claims.outcome(f"A-fig4ab-beta-effect-{sfx}", verdict(anova_beta[v] < 0.05),
-                       f"ANOVA p {fmt_p(anova_beta[v])}, ρ = {rho_beta[v]:.2f}"),
-        claims.outcome(f"A-fig4cd-betax-effect-{sfx}", verdict(anova_beta_x[v] < 0.05),
-                       f"ANOVA p {fmt_p(anova_beta_x[v])}, ρ = {rho_beta_x[v]:.2f}"),
-        claims.outcome(f"A-fig4ad-wn-beta-{sfx}", verdict(all(wn_b.values()), partly=any(wn_b.values())),
-                       ", ".join(f"{b:g}: {tb[b][0]:.1f}→{tb[b][1]:.1f}°" for b in inner)),
-        claims.outcome(f"A-fig4ad-wn-betax-{sfx}", verdict(all(wn_bx.values()), partly=any(wn_bx.values())),
-                       ", ".join(f"{b:g}: {tbx[b][0]:.1f}→{tbx[b][1]:.1f}°" for b in inner)),
-        claims.outcome(f"A-fig4ad-wn-not-at-1-{sfx}", verdict(same_at_1),
-                       f"{tb[1.0][0]:.1f}° → {tb[1.0][1]:.1f}° (p {fmt_p(tb[1.0][2])})"),
-        claims.outcome(f"A-figs1-case1-taln-half-{sfx}", verdict(aligns(reuse1) and no_align(redraw1)),
-                       f"{reuse1.mean():.1f}° when E[k] = E[k−1], {redraw1.mean():.1f}° after a redraw"),
-        claims.outcome(f"A-figs1-case1-tsup-no-alignment-{sfx}",
-                       verdict(no_align(fin(v, 1, "angle_t_sup")) and no_align(fin(v, 1, "angle_sum_t_sup")),
-                               partly=no_align(fin(v, 1, "angle_t_sup")) or no_align(fin(v, 1, "angle_sum_t_sup"))),
-                       f"{fin(v, 1, 'angle_t_sup').mean():.1f}°, {fin(v, 1, 'angle_sum_t_sup').mean():.1f}°"),
-        claims.outcome(f"A-figs1-case1-sum-taln-{sfx}", verdict(less(fin(v, 1, "angle_sum_t_aln"), reuse1)),
-                       f"{fin(v, 1, 'angle_sum_t_aln').mean():.1f}° vs {reuse1.mean():.1f}°"),
-        claims.outcome(f"A-figs1-case1-dw1-w1-{sfx}",
-                       verdict(fin(v, 1, "angle_dw1").mean() > 80 and aligns(fin(v, 1, "angle_w1_bt"))),
-                       f"ΔW₁ {fin(v, 1, 'angle_dw1').mean():.1f}°, W₁ {fin(v, 1, 'angle_w1_bt').mean():.1f}°"),
-        claims.outcome(f"A-figs1-case1-norms-grow-{sfx}", verdict(grows(v, 1, "norm_w0") and grows(v, 1, "norm_w1")),
-                       f"‖W₀‖ ×{growth(v, 1, 'norm_w0')[0]:.1f}, ‖W₁‖ ×{growth(v, 1, 'norm_w1')[0]:.1f}"),
-        claims.outcome(f"A-figs1-case2-sum-tsup-{sfx}",
-                       verdict(aligns(fin(v, 2, "angle_sum_t_sup")) and grows(v, 2, "norm_w1")),
-                       f"ΣT¹_sup {fin(v, 2, 'angle_sum_t_sup').mean():.1f}°, ‖W₁‖ ×{growth(v, 2, 'norm_w1')[0]:.1f}"),
-        claims.outcome(f"A-figs1-case3-wn-more-aligned-{sfx}",
-                       verdict(less(fin(v, 3, "angle_w1_bt"), fin(v, 2, "angle_w1_bt")) and less(fin(v, 3, "angle_dw1"), fin(v, 2, "angle_dw1")),
-                               partly=less(fin(v, 3, "angle_w1_bt"), fin(v, 2, "angle_w1_bt")) or less(fin(v, 3, "angle_dw1"), fin(v, 2, "angle_dw1"))),
-                       f"W₁ {fin(v, 3, 'angle_w1_bt').mean():.1f}° vs {fin(v, 2, 'angle_w1_bt').mean():.1f}°; "
-                       f"ΔW₁ {fin(v, 3, 'angle_dw1').mean():.1f}° vs {fin(v, 2, 'angle_dw1').mean():.1f}°"),
-        claims.outcome(f"A-figs1-case4-dw1-more-aligned-{sfx}", verdict(less(fin(v, 4, "angle_dw1"), fin(v, 1, "angle_dw1"))),
-                       f"{fin(v, 4, 'angle_dw1').mean():.1f}° vs {fin(v, 1, 'angle_dw1').mean():.1f}°"),
-        claims.outcome(f"A-figs1-case4-w1-reaches-taln-{sfx}",
-                       verdict(abs(fin(v, 4, "angle_w1_bt").mean() - reuse4.mean()) < 5),
-                       f"{fin(v, 4, 'angle_w1_bt').mean():.1f}° vs {reuse4.mean():.1f}°"),
-        claims.outcome(f"A-figs1-case4-tsup-no-alignment-{sfx}", verdict(no_align(fin(v, 4, "angle_t_sup"))),
-                       f"{fin(v, 4, 'angle_t_sup').mean():.1f}°"),
-        claims.outcome(f"A-figs1-case5-tsup-smaller-{sfx}", verdict(less(fin(v, 5, "norm_t_sup"), fin(v, 4, "norm_t_sup"))),
-                       f"{fin(v, 5, 'norm_t_sup').mean():.3g} vs {fin(v, 4, 'norm_t_sup').mean():.3g}"),
-        claims.outcome(f"A-figs1-case5-slightly-more-aligned-{sfx}",
-                       verdict(less(fin(v, 5, "angle_w1_bt"), fin(v, 4, "angle_w1_bt")) and less(fin(v, 5, "angle_dw1"), fin(v, 4, "angle_dw1")),
-                               partly=less(fin(v, 5, "angle_w1_bt"), fin(v, 4, "angle_w1_bt")) or less(fin(v, 5, "angle_dw1"), fin(v, 4, "angle_dw1"))),
-                       f"W₁ {fin(v, 5, 'angle_w1_bt').mean():.1f}° vs {fin(v, 4, 'angle_w1_bt').mean():.1f}°, "
-                       f"ΔW₁ {fin(v, 5, 'angle_dw1').mean():.1f}° vs {fin(v, 4, 'angle_dw1').mean():.1f}°"),
-        claims.outcome(f"A-figs1-case5-taln-unchanged-{sfx}", verdict(p54 > 0.05 or abs(reuse5.mean() - reuse4.mean()) < 1),
-                       f"{reuse5.mean():.1f}° vs {reuse4.mean():.1f}° (p {fmt_p(p54)})"),
+        claims.evaluate(f"A-fig4ab-beta-effect-{sfx}", values=BETAS, final_no_wn=finals(sweep_beta, False)),
+        claims.evaluate(f"A-fig4cd-betax-effect-{sfx}", values=BETAS, final_no_wn=finals(sweep_beta_x, False)),
+        claims.evaluate(f"A-fig4ad-wn-beta-{sfx}", values=BETAS, final_no_wn=finals(sweep_beta, False),
+                        final_wn=finals(sweep_beta, True)),
+        claims.evaluate(f"A-fig4ad-wn-betax-{sfx}", values=BETAS, final_no_wn=finals(sweep_beta_x, False),
+                        final_wn=finals(sweep_beta_x, True)),
+        claims.evaluate(f"A-fig4ad-wn-not-at-1-{sfx}", final_no_wn=at_1[0], final_wn=at_1[1]),
+        claims.evaluate(f"A-figs1-case1-taln-half-{sfx}", t_aln_phase=t_aln(1)),
+        claims.evaluate(f"A-figs1-case1-tsup-no-alignment-{sfx}",
+                        final_angles=[fin1(1, "angle_t_sup"), fin1(1, "angle_sum_t_sup")]),
+        claims.evaluate(f"A-figs1-case1-sum-taln-{sfx}", sum_t_aln=fin1(1, "angle_sum_t_aln"), t_aln_phase=t_aln(1)),
+        claims.evaluate(f"A-figs1-case1-dw1-w1-{sfx}", dw1=fin1(1, "angle_dw1"), w1=fin1(1, "angle_w1_bt")),
+        claims.evaluate(f"A-figs1-case1-norms-grow-{sfx}", norm_w0=norm(1, "norm_w0"), norm_w1=norm(1, "norm_w1")),
+        claims.evaluate(f"A-figs1-case2-sum-tsup-{sfx}", sum_t_sup=fin1(2, "angle_sum_t_sup"),
+                        norm_w1=norm(2, "norm_w1")),
+        claims.evaluate(f"A-figs1-case3-wn-more-aligned-{sfx}", w1=fin1(3, "angle_w1_bt"), w1_ref=fin1(2, "angle_w1_bt"),
+                        dw1=fin1(3, "angle_dw1"), dw1_ref=fin1(2, "angle_dw1")),
+        claims.evaluate(f"A-figs1-case4-dw1-more-aligned-{sfx}", angle=fin1(4, "angle_dw1"),
+                        reference=fin1(1, "angle_dw1")),
+        claims.evaluate(f"A-figs1-case4-w1-reaches-taln-{sfx}", w1=fin1(4, "angle_w1_bt"), t_aln_phase=t_aln(4)),
+        claims.evaluate(f"A-figs1-case4-tsup-no-alignment-{sfx}", final_angles=[fin1(4, "angle_t_sup")]),
+        claims.evaluate(f"A-figs1-case5-tsup-smaller-{sfx}", norm=fin1(5, "norm_t_sup"),
+                        reference=fin1(4, "norm_t_sup")),
+        claims.evaluate(f"A-figs1-case5-slightly-more-aligned-{sfx}", w1=fin1(5, "angle_w1_bt"),
+                        w1_ref=fin1(4, "angle_w1_bt"), dw1=fin1(5, "angle_dw1"), dw1_ref=fin1(4, "angle_dw1")),
+        claims.evaluate(f"A-figs1-case5-taln-unchanged-{sfx}", t_aln_phase=t_aln(5), t_aln_phase_ref=t_aln(4)),
     ]
 
 
@@ -464,7 +425,7 @@ outcomes = []  # claim by claim, each under both readings; claim 4 (the ACF) aft
 for i in range(len(by_reading["eq. 5"])):
     outcomes += [by_reading[v][i] for v in VARIANTS]
     if i == 4:
-        outcomes.append(claims.outcome("A-fig4e-acf", verdict(acf_dev < 0.05), f"max deviation {acf_dev:.3f}"))
+        outcomes.append(claims.evaluate("A-fig4e-acf", acfs=acfs))
 claims.report("03_autocorrelation_and_wn", profile, outcomes)
 
 # %% [markdown]

@@ -257,32 +257,17 @@ print(f"diagonal: SD ratio {sd_ratio.min():.2f}-{sd_ratio.max():.2f} (median {np
 # measured value says how far it fails there).
 
 # %%
-q1 = quadrant["both ≤ 90°"]
-below_rare_q1 = below[q1].mean() < 0.01 and min_q1 >= 80 and first_q1 >= 80
-masks_mean_ok = p_uniform > 0.1 and (p_diag > 0.1).mean() >= 0.75
+uniform = {"theta1": t1, "theta2": t2, "theta3": t3}
+diagonals = {"diagonal_linear": diag_lin, "diagonal_masked": diag_non}
 claims.report("04_angle_composition", profile, [
-    claims.outcome("A-fig5ab-no-inequality",
-                   "reproduced" if min(below.mean(), between.mean(), above.mean()) > 0 else "not reproduced",
-                   f"{below.mean():.1%} below, {between.mean():.1%} between, {above.mean():.1%} above"),
-    claims.outcome("A-fig5a-below-both-rare", "partly reproduced" if below_rare_q1 else "not reproduced",
-                   (f"for θ₁, θ₂ ≤ 90°: {below[q1].mean():.3%} of uniform pairs"
-                    + (f", none with min(θ₁, θ₂) < {np.floor(min_q1):.0f}°" if in_q1.any() else "")
-                    + f"; on the diagonal θ₁ = θ₂ = θ only from θ = {first_q1:g}°"
-                    + f"; not over 0-180°: with both angles > 90°, θ₃ < min(θ₁, θ₂) in "
-                      f"{below[quadrant['both > 90°']].mean():.0%} of pairs (two reversed factors give an aligned "
-                      "product, cos θ₃ ≈ cos θ₁ cos θ₂ > 0)")),
-    claims.outcome("A-fig5a-less-aligned", "reproduced" if above[q1].mean() > 0.5 else "not reproduced",
-                   f"for θ₁, θ₂ ≤ 90°: θ₃ > max(θ₁, θ₂) in {above[q1].mean():.1%} of pairs, between them in "
-                   f"{between[q1].mean():.1%}"),
-    claims.outcome("A-fig5d-theta1-extreme", "reproduced" if max(follow0, follow180) < 5 else "not reproduced",
-                   f"θ₃ = θ₂ or 180° − θ₂ within {max(follow0, follow180):.1f}°"),
-    claims.outcome("A-fig5d-theta1-90", "reproduced" if spread90 < 2 and abs(slope90) < 0.02 else "not reproduced",
-                   f"mean θ₃ within {spread90:.1f}° of 90°, slope {slope90:.3f}"),
-    claims.outcome("A-fig5cfg-masks-variance", "reproduced" if sd_ratio.min() > 1 else "not reproduced",
-                   f"SD ratio {sd_ratio.min():.2f}-{sd_ratio.max():.2f}"),
-    claims.outcome("A-fig5cfg-masks-mean", "reproduced" if masks_mean_ok else "partly reproduced",
-                   f"uniform populations p = {p_uniform:.2g}; p > 0.1 at {(p_diag > 0.1).sum()} of "
-                   f"{len(p_diag)} diagonal angles; largest |shift| {np.abs(mean_shift).max():.2f}°"),
+    claims.evaluate("A-fig5ab-no-inequality", **uniform),
+    claims.evaluate("A-fig5a-below-both-rare", **uniform, diagonal=DIAGONAL, diagonal_theta3=diag_lin),
+    claims.evaluate("A-fig5a-less-aligned", **uniform),
+    claims.evaluate("A-fig5d-theta1-extreme", theta2_grid=THETA2_GRID, theta3_near_0=special_lin[0],
+                    theta3_near_180=special_lin[2]),
+    claims.evaluate("A-fig5d-theta1-90", theta2_grid=THETA2_GRID, theta3_at_90=special_lin[1]),
+    claims.evaluate("A-fig5cfg-masks-variance", **diagonals),
+    claims.evaluate("A-fig5cfg-masks-mean", uniform_linear=t3, uniform_masked=n3, **diagonals),
 ])
 
 # %% [markdown]

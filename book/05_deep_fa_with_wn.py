@@ -399,95 +399,32 @@ for key, (a_, b_) in wn_gain.items():
 # the rank-sum p-values are printed above. At the ci profile these verdicts reflect a smoke run.
 
 # %%
-fa_u = late("FA", "angle_update").mean(-1)
-monotone = bool(np.all(np.diff(fa_u) < 0))
-mostly_monotone = bool(fa_u[3] < fa_u[2] < min(fa_u[0], fa_u[1]))
+def angles(baseline, other):
+    """The second-half angles of two conditions, as the Fig 6A-F checks take them."""
+    return {"baseline_update": late(baseline, "angle_update"), "baseline_wb": late(baseline, "angle_wb"),
+            "other_update": late(other, "angle_update"), "other_wb": late(other, "angle_wb")}
 
 
-def improves(name, which=(0, 1)):
-    """All layers lower for the chosen measures (0: ΔW angle, 1: W∠Bᵀ)."""
-    return all(d < 0 for k in which for _, d, _ in cmp_results[name][k])
-
-
-def worsens(name, which=(0, 1)):
-    """All layers higher for the chosen measures."""
-    return all(d > 0 for k in which for _, d, _ in cmp_results[name][k])
-
-
-def summary(name, k):
-    return ", ".join(f"{d:+.1f}°" for _, d, _ in cmp_results[name][k])
-
-
-last_grows_most = bool(np.argmax(norm_last / norm_first) == 4)
-early_saturates = bool(np.all(growth_second_half[:4] < growth_second_half[4]))
-fa_wn_better = final_err["FA + WN"].mean() < final_err["FA"].mean()
-bp_wn_worse = final_err["BP + WN"].mean() > final_err["BP"].mean()
-bp_best = all(final_err["BP"].mean() <= e.mean() for k, e in final_err.items())
-
-
-def improvement(name, better=improves):
-    """The verdict of a comparison over both measures (partly: for one of them)."""
-    return ("reproduced" if better(name) else "partly reproduced" if better(name, (0,)) or better(name, (1,))
-            else "not reproduced")
-
-
-def both_measures(name):
-    return f"ΔW angle {summary(name, 0)}; W∠Bᵀ {summary(name, 1)}"
-
-
-layerwise_gap = [d for _, d, _ in cmp_results["layer-wise vs WN"][0]]
-layerwise_above = all(d > 0 for d in layerwise_gap)
-layerwise_large = bool(np.mean(layerwise_gap) > 5)
-t1, tp, tsup = (term_stats["FA"][k] for k in ("angle_t1", "angle_tp", "angle_tsup"))
 claims.report("05_deep_fa_with_wn", profile, [
-    claims.outcome("A-fig6d-angle-grows-earlier",
-                   "reproduced" if monotone else "partly reproduced" if mostly_monotone else "not reproduced",
-                   "ℓ = 0 … 3: " + ", ".join(f"{v:.1f}°" for v in fa_u)
-                   + ("; ℓ = 0 and 1 swap" if mostly_monotone and not monotone else "")),
-    claims.outcome("A-fig6g-norms-grow",
-                   "reproduced" if last_grows_most and early_saturates else "partly reproduced" if last_grows_most
-                   else "not reproduced",
-                   "growth first → last epoch: " + ", ".join(f"×{g:.2f}" for g in norm_last / norm_first)),
-    claims.outcome("A-fig6cd-b-norm-matching", improvement("B-norm matching vs FA"),
-                   both_measures("B-norm matching vs FA")),
-    claims.outcome("A-fig6ab-neuron-wn", improvement("WN vs FA"), both_measures("WN vs FA")),
-    claims.outcome("A-fig6ab-layerwise-slightly-less",
-                   "not reproduced" if not layerwise_above else "partly reproduced" if layerwise_large else "reproduced",
-                   f"ΔW angle layer-wise − WN: {summary('layer-wise vs WN', 0)}"
-                   + ("; in the paper's direction, but the gap is larger than slight"
-                      if layerwise_above and layerwise_large else "")),
-    claims.outcome("A-fig6ef-width-100-less", improvement("width 100 vs width 50", worsens),
-                   both_measures("width 100 vs width 50")),
-    claims.outcome("A-fig6ef-wn-width-100", improvement("WN vs none at width 100"),
-                   both_measures("WN vs none at width 100")),
-    claims.outcome("A-fig6h-wn-fa-error", "reproduced" if fa_wn_better else "not reproduced",
-                   f"{final_err['FA'].mean():.1f}% → {final_err['FA + WN'].mean():.1f}%, p = {p_fa_wn:.2g}"),
-    claims.outcome("A-fig6h-wn-bp-error", "reproduced" if bp_wn_worse else "not reproduced",
-                   f"{final_err['BP'].mean():.1f}% → {final_err['BP + WN'].mean():.1f}%, p = {p_bp_wn:.2g}"
-                   + ("; far more than a modest rise: BP + WN becomes unstable and its training accuracy falls"
-                      if final_err['BP + WN'].mean() > final_err['BP'].mean() + 20 else "")),
-    claims.outcome("A-fig6h-bp-lowest", "reproduced" if bp_best else "not reproduced",
-                   f"BP {final_err['BP'].mean():.1f}%"),
-    claims.outcome("A-fig7ab-autocorrelation",
-                   "reproduced" if acf_delta_multiples > 5 * acf_delta_others and acf_delta_others < 0.1
-                   and acf_l_others > 0.1 else "not reproduced",
-                   f"δ: {acf_delta_multiples:.2f} at multiples of P = {P} vs |{acf_delta_others:.3f}| elsewhere; "
-                   f"L: {acf_l_others:.2f}"),
-    claims.outcome("A-fig7c-t1-early",
-                   "reproduced" if t1["early"][1] < 0.01 and not t1["late"][1] < 0.01 else "not reproduced",
-                   f"{t1['early'][0]:.1f}° early (p = {t1['early'][1]:.2g}), {t1['late'][0]:.1f}° late "
-                   f"(p = {t1['late'][1]:.2g})"),
-    claims.outcome("A-fig7c-t60-aligned", "reproduced" if tp["late"][1] < 0.01 else "not reproduced",
-                   f"T^{P}: {tp['late'][0]:.1f}° late (p = {tp['late'][1]:.2g})"),
-    claims.outcome("A-fig7c-tsup-aligned",
-                   "reproduced" if tsup["early"][1] < 0.01 and tsup["late"][1] < 0.01 else "not reproduced",
-                   f"{tsup['early'][0]:.1f}° early (p = {tsup['early'][1]:.2g}), {tsup['late'][0]:.1f}° late "
-                   f"(p = {tsup['late'][1]:.2g})"),
-    claims.outcome("A-fig7cd-wn-improves",
-                   "reproduced" if all(np.nanmean(b_) < np.nanmean(a_) for a_, b_ in wn_gain.values())
-                   else "not reproduced",
-                   "late, FA → FA + WN: " + "; ".join(f"{k.removeprefix('angle_')} {np.nanmean(a_):.1f}° → "
-                                                      f"{np.nanmean(b_):.1f}°" for k, (a_, b_) in wn_gain.items())),
+    claims.evaluate("A-fig6d-angle-grows-earlier", update_angle=late("FA", "angle_update")),
+    claims.evaluate("A-fig6g-norms-grow", w_norm_epoch=h["FA"]["w_norm_epoch"]),
+    claims.evaluate("A-fig6cd-b-norm-matching", **angles("FA", "FA + B-norm matching")),
+    claims.evaluate("A-fig6ab-neuron-wn", **angles("FA", "FA + WN")),
+    claims.evaluate("A-fig6ab-layerwise-slightly-less", wn_update=late("FA + WN", "angle_update"),
+                    layerwise_update=late("FA + layer-wise norm", "angle_update")),
+    claims.evaluate("A-fig6ef-width-100-less", **angles("FA", "FA, width 100")),
+    claims.evaluate("A-fig6ef-wn-width-100", **angles("FA, width 100", "FA + WN, width 100")),
+    claims.evaluate("A-fig6h-wn-fa-error", fa=final_err["FA"], fa_wn=final_err["FA + WN"]),
+    claims.evaluate("A-fig6h-wn-bp-error", bp=final_err["BP"], bp_wn=final_err["BP + WN"]),
+    claims.evaluate("A-fig6h-bp-lowest", final_error=final_err),
+    claims.evaluate("A-fig7ab-autocorrelation", acf_l=acf_l, acf_delta=acf_d, n_batches=P),
+    claims.evaluate("A-fig7c-t1-early", early=window_values("FA", "angle_t1", early_epochs),
+                    late=window_values("FA", "angle_t1", late_epochs)),
+    claims.evaluate("A-fig7c-t60-aligned", late=window_values("FA", "angle_tp", late_epochs), n_batches=P),
+    claims.evaluate("A-fig7c-tsup-aligned", early=window_values("FA", "angle_tsup", early_epochs),
+                    late=window_values("FA", "angle_tsup", late_epochs)),
+    claims.evaluate("A-fig7cd-wn-improves", fa={k: a_ for k, (a_, _) in wn_gain.items()},
+                    fa_wn={k: b_ for k, (_, b_) in wn_gain.items()}),
 ])
 
 # %% [markdown]

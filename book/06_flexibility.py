@@ -237,75 +237,21 @@ for (eta, smoothing), (rng, sd) in spread.items():
 # significant. At the ci profile these verdicts reflect a smoke run.
 
 # %%
-drop = {label: float(np.mean(p2 - p1)) for label, (p1, p2) in phase.items()}
-
-
-def recovery(label, reference):
-    """'did not train' (phase 1 more than 10 points below ``reference``, the same rule without
-    WN: there is nothing to recover), 'recovers' (phase 2 within 1 point of phase 1 or above),
-    'largely recovers' (its drop is less than a quarter of the drop of ``reference``), else
-    'does not recover'."""
-    if phase[label][0].mean() < phase[reference][0].mean() - 10:
-        return f"did not train (phase 1 ends at {phase[label][0].mean():.0f}%)"
-    if drop[label] >= -1.0:
-        return "recovers"
-    if drop[reference] < 0 and abs(drop[label]) < 0.25 * abs(drop[reference]):
-        return "largely recovers"
-    return "does not recover"
-
-
-rec_bp, rec_fa = recovery(wn_bp, "BP"), recovery(wn_fa, "FA")
-dead_no, dead_wn = h8["FA"]["test_dead"][end1].mean(), h8[wn_fa]["test_dead"][end1].mean()
-silent_no, silent_wn = h8["FA"]["test_silent"][end1].mean(), h8[wn_fa]["test_silent"][end1].mean()
-best1 = max(med(eta, sm, g, s_end1) for eta in sens_lrs for sm in (False, True) for g in GAMMAS[1:])
-small1 = max(med(eta, sm, GAMMAS[1], s_end1) for eta in sens_lrs for sm in (False, True))
-robust_range = [g for g in GAMMAS[1:] if all(med(eta, False, g, s_end1) >= best1 - 5 for eta in sens_lrs)]
-ls_less_sensitive = all(spread[(eta, True)][0] < spread[(eta, False)][0] for eta in sens_lrs)
-ls_wider_good = all(len(good[(eta, True)]) >= len(good[(eta, False)]) for eta in sens_lrs) and any(
-    len(good[(eta, True)]) > len(good[(eta, False)]) for eta in sens_lrs)
-ls_better = all(np.mean([med(eta, True, g, s_end2) for g in GAMMAS[1:]])
-                > np.mean([med(eta, False, g, s_end2) for g in GAMMAS[1:]]) for eta in sens_lrs)
-some_gamma_helps = {eta: max(med(eta, False, g, s_end2) for g in GAMMAS[1:]) - med(eta, False, None, s_end2)
-                    for eta in sens_lrs}
-fa_below_bp = phase["FA"][1].mean() < phase["BP"][1].mean()
+fig8a = {"bp": phase["BP"], "fa": phase["FA"], "bp_wn": phase[wn_bp], "fa_wn": phase[wn_fa]}
+saturation = {"dead": h8["FA"]["test_dead"][end1], "dead_wn": h8[wn_fa]["test_dead"][end1],
+              "silent": h8["FA"]["test_silent"][end1], "silent_wn": h8[wn_fa]["test_silent"][end1]}
+sweep = {"lrs": sens_lrs, "gammas": GAMMAS[1:]}
+phase1 = {key: a["test_acc"][s_end1] for key, a in sens.items()}
+phase2 = {key: a["test_acc"][s_end2] for key, a in sens.items()}
 claims.report("06_flexibility", profile, [
-    claims.outcome("A-fig8a-no-wn-no-recovery",
-                   "reproduced" if drop["BP"] < -1 and drop["FA"] < -1 else "partly reproduced"
-                   if min(drop["BP"], drop["FA"]) < -1 else "not reproduced",
-                   f"BP {drop['BP']:+.1f}, FA {drop['FA']:+.1f} points"),
-    claims.outcome("A-fig8a-wn-recovers",
-                   "reproduced" if rec_bp == rec_fa == "recovers" else
-                   "partly reproduced" if any(r in ("recovers", "largely recovers") for r in (rec_bp, rec_fa))
-                   else "not reproduced",
-                   f"BP + WN {rec_bp}: {drop[wn_bp]:+.1f} points; FA + WN {rec_fa}: {drop[wn_fa]:+.1f} points; "
-                   f"without WN: BP {drop['BP']:+.1f}, FA {drop['FA']:+.1f}"),
-    claims.outcome("A-fig8a-fa-inferior-no-wn",
-                   "not reproduced" if not fa_below_bp else "partly reproduced" if not p_fa_bp < 0.05 else "reproduced",
-                   f"FA {phase['FA'][1].mean():.1f}% vs BP {phase['BP'][1].mean():.1f}%, p = {p_fa_bp:.2g}"
-                   + ("; lower in the means, not significant" if fa_below_bp and not p_fa_bp < 0.05 else "")),
-    claims.outcome("A-fig8a-fa-comparable-wn",
-                   "reproduced" if abs(phase[wn_fa][1].mean() - phase[wn_bp][1].mean()) < 2 else "not reproduced",
-                   f"FA + WN {phase[wn_fa][1].mean():.1f}% vs BP + WN {phase[wn_bp][1].mean():.1f}%, p = {p_wn:.2g}"),
-    claims.outcome("A-fig8b-saturation", "reproduced" if dead_no > 0.5 and dead_wn < dead_no else "not reproduced",
-                   f"f' = 0 for {dead_no:.0%} of FA's output values vs {dead_wn:.0%} with WN; output neurons silent "
-                   f"on every test image {silent_no:.0%} vs {silent_wn:.0%}"
-                   + ("" if silent_no > silent_wn else "; WN does not reduce the output neurons silent on every image")),
-    claims.outcome("A-figs2-gamma-robust",
-                   "reproduced" if small1 < best1 - 10 and len(robust_range) >= 3 else "partly reproduced"
-                   if small1 < best1 - 10 or len(robust_range) >= 3 else "not reproduced",
-                   f"γ = {GAMMAS[1]:g}: {small1:.1f}% vs best {best1:.1f}%; within 5 points of the best at both η: "
-                   f"γ ∈ {{{', '.join(f'{g:g}' for g in robust_range)}}}"),
-    claims.outcome("A-figs3-gamma-flexibility",
-                   "reproduced" if all(v > 1 for v in some_gamma_helps.values()) else "not reproduced",
-                   "best γ − no WN, phase 2: " + ", ".join(f"η = {e:g}: {v:+.1f}" for e, v in some_gamma_helps.items())),
-    claims.outcome("A-figs3-label-smoothing",
-                   "reproduced" if ls_less_sensitive and ls_wider_good else
-                   "partly reproduced" if ls_wider_good or ls_better else "not reproduced",
-                   "γ values within 90% of the best phase-2 median: "
-                   + ", ".join(f"η = {e:g}: {len(good[(e, False)])} → {len(good[(e, True)])} with LS" for e in sens_lrs)
-                   + "; range of the phase-2 medians over γ: "
-                   + ", ".join(f"{spread[(e, False)][0]:.0f} → {spread[(e, True)][0]:.0f}" for e in sens_lrs)
-                   + f" points; LS raises the mean over γ: {'yes' if ls_better else 'no'}"),
+    claims.evaluate("A-fig8a-no-wn-no-recovery", bp=fig8a["bp"], fa=fig8a["fa"]),
+    claims.evaluate("A-fig8a-wn-recovers", **fig8a),
+    claims.evaluate("A-fig8a-fa-inferior-no-wn", bp=fig8a["bp"], fa=fig8a["fa"]),
+    claims.evaluate("A-fig8a-fa-comparable-wn", bp_wn=fig8a["bp_wn"], fa_wn=fig8a["fa_wn"]),
+    claims.evaluate("A-fig8b-saturation", **saturation),
+    claims.evaluate("A-figs2-gamma-robust", **sweep, accuracy=phase1),
+    claims.evaluate("A-figs3-gamma-flexibility", **sweep, accuracy=phase2),
+    claims.evaluate("A-figs3-label-smoothing", **sweep, accuracy=phase2),
 ])
 
 # %% [markdown]

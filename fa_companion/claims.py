@@ -3,8 +3,11 @@
 A claim is a :class:`Claim` record in :data:`CLAIMS`: its id, the paper, the figure or table, the
 statement, how the book checks it (the statistic and the threshold, fixed before the book-profile
 numbers were seen) and the chapter that checks it. A chapter computes each check from its stored
-results with the functions below (pure functions of arrays, unit-tested on synthetic results that
-must pass and fail) and ends with :func:`report`, which prints the verdicts and, at the book
+results with :func:`evaluate`, which calls the claim's function in :data:`CHECKS` (pure functions
+of arrays in :mod:`fa_companion.claims_paper_a` and :mod:`fa_companion.claims_paper_b`,
+unit-tested on synthetic results that must pass and fail; every claim has one except Paper B's
+weight-transport cost model, an accounting identity) and ends with :func:`report`, which prints
+the verdicts and, at the book
 profile, records them as ``book/_generated/claims/<chapter>.json`` (not committed: ``make book``
 executes every chapter from ``book/results/`` first). The book's introduction shows the table of
 all recorded outcomes, written at build time by this module acting as a Sphinx extension
@@ -131,7 +134,7 @@ def within_factor(ratio: float, factor: float = 1.25) -> bool:
     return bool(1 / factor <= ratio <= factor)
 
 
-CHECKS = {**getattr(claims_paper_a, "CHECKS", {}), **claims_paper_b.CHECKS}
+CHECKS = {**claims_paper_a.CHECKS, **claims_paper_b.CHECKS}
 """Claim id -> its check, a pure function of arrays from stored results returning
 ``(verdict, measured)``."""
 

@@ -1,5 +1,16 @@
 """Paper A's claims, as rows of :data:`fa_companion.claims.CLAIMS`:
-``(id, paper, figure, statement, check, chapter)``; chapter by chapter, in the papers' order."""
+``(id, paper, figure, statement, check, chapter)``; chapter by chapter, in the papers' order.
+
+:data:`CHECKS` maps a claim id to its check: a pure function of arrays taken from the chapter's
+stored results, returning ``(verdict, measured)`` (see :func:`fa_companion.claims.evaluate`).
+"""
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+from scipy import stats
+
+from .stats import ranksum
 
 CH01, CH02, CH03 = "01_open_loop_alignment", "02_alignment_terms", "03_autocorrelation_and_wn"
 CH04, CH05, CH06 = "04_angle_composition", "05_deep_fa_with_wn", "06_flexibility"
@@ -241,3 +252,888 @@ ROWS = (
      "many γ within 90% of the best phase-2 median at both η (more at one) (partly: the latter, or "
      "label smoothing raises the mean phase-2 median over γ at both η)", CH06),
 )
+
+
+# --------------------------------------------------------------------------------------------
+# Check functions, chapter by chapter (the statistic and threshold of each claim's ``check``)
+# --------------------------------------------------------------------------------------------
+
+
+def _verdict(ok: bool, partly: bool = False) -> str:
+    return "reproduced" if ok else ("partly reproduced" if partly else "not reproduced")
+
+
+def _fmt_p(p: float) -> str:
+    """"= p" with two significant digits, or "< 1e-16" (smaller p-values underflow)."""
+    return f"= {p:.2g}" if p >= 1e-16 else "< 1e-16"
+
+
+def _welch(a: np.ndarray, b: np.ndarray) -> float:
+    """Two-sided Welch t-test p-value."""
+    return stats.ttest_ind(a, b, equal_var=False).pvalue
+
+
+def _finite(values) -> np.ndarray:
+    """Drop the NaN values of repetitions that have none (all output units dead: no update, no angle)."""
+    a = np.asarray(values, dtype=float)
+    return a[np.isfinite(a)]
+
+
+_READING_SUFFIXES = tuple(suffix for suffix, _ in CH03_READINGS)
+
+
+# ---- chapter 01: open-loop alignment with persistent error and input (Fig 1, Supp. Note 3) -------
+
+
+def _loglog_slope(iteration: np.ndarray, trace: np.ndarray) -> float:
+    """Slope of log(trace) against log(k) over the last three quarters of the run (1/k: −1)."""
+    k = np.asarray(iteration)
+    sel = k >= max(k[-1] // 4, 1)
+    return float(np.polyfit(np.log(k[sel]), np.log(np.asarray(trace)[sel]), 1)[0])
+
+
+def check_asymptotes(iteration: np.ndarray, w0_distance: Sequence[np.ndarray],
+                     w1_distance: Sequence[np.ndarray], w0_final: float, w1_final: float,
+                     iterations: int) -> tuple[str, str]:
+    """Eq. 1, S7, S10: the mean W₀∠XᵀEB and W₁∠BᵀEᵀXXᵀE (``w*_distance``: one trace over
+    ``iteration`` per condition) decay as 1/k (log-log slope in (−1.1, −0.9)), and the largest
+    final angles (``w*_final``, degrees, over all conditions and networks) are below 5°."""
+    slopes = [_loglog_slope(iteration, t) for w0, w1 in zip(w0_distance, w1_distance, strict=True)
+              for t in (w0, w1)]
+    ok = all(-1.1 < v < -0.9 for v in slopes) and max(w0_final, w1_final) < 5.0
+    return _verdict(ok), (f"max angles {w0_final:.3f}°, {w1_final:.3f}° after {iterations} iterations, "
+                          f"decaying as k^({np.mean(slopes):.2f})")
+
+
+def check_expected_m(max_abs_z: Sequence[float]) -> tuple[str, str]:
+    """§2.1: the Monte Carlo mean of EᵀXXᵀE / (n_b n_i) matches I, max ``|z|`` < 5 (``max_abs_z``:
+    the largest element-wise ``|z|`` of each condition)."""
+    z_max = max(max_abs_z)
+    return _verdict(z_max < 5.0), f"max |z| = {z_max:.2f} over all elements and conditions"
+
+
+def check_outputs_exceed_inputs(angles: Mapping[int, np.ndarray], zeros_min: Mapping[int, int],
+                                n_o: Mapping[int, int], n_i: Mapping[int, int], reference: int = 2,
+                                fewer_outputs: Sequence[int] = (1, 6)) -> tuple[str, str]:
+    """Fig 1B,D: every condition has at least n_o − n_i zero eigenvalues of EᵀXXᵀE (``zeros_min``,
+    ``n_o``, ``n_i`` per condition), and the mean W₁∠Bᵀ (``angles`` per condition, degrees) of the
+    ``reference`` condition (n_o > n_i) lies above each ``fewer_outputs`` one, Welch p < 0.05."""
+    ang = {c: np.asarray(angles[c], dtype=float) for c in (reference, *fewer_outputs)}
+    zeros_ok = all(zeros_min[c] >= n_o[c] - n_i[c] for c in zeros_min)
+    p = [_welch(ang[reference], ang[c]) for c in fewer_outputs]
+    ok = zeros_ok and all(ang[reference].mean() > ang[c].mean() for c in fewer_outputs) and max(p) < 0.05
+    return _verdict(ok), (f"cond. {reference} {ang[reference].mean():.1f}° vs "
+                          + " and ".join(f"{c} {ang[c].mean():.1f}°" for c in fewer_outputs))
+
+
+def check_batch_size(angles: Mapping[int, np.ndarray]) -> tuple[str, str]:
+    """Fig 1B,D: the mean W₁∠Bᵀ falls with the batch size (``angles``: degrees, keyed by three
+    values of n_b), Welch p < 0.05 between the middle n_b and each of the others."""
+    small, mid, large = (np.asarray(angles[n], dtype=float) for n in sorted(angles))
+    ok = large.mean() < mid.mean() < small.mean() and max(_welch(mid, large), _welch(mid, small)) < 0.05
+    return _verdict(ok), (f"n_b = {'/'.join(str(n) for n in sorted(angles))}: "
+                          f"{small.mean():.1f}°/{mid.mean():.1f}°/{large.mean():.1f}°")
+
+
+def check_hidden_width(narrow: np.ndarray, wide: np.ndarray) -> tuple[str, str]:
+    """Fig 1B,D: a wider hidden layer leaves the mean W₁∠Bᵀ unchanged (Welch p > 0.05) and narrows
+    its histogram (smaller SD, Levene p < 0.05); ``narrow``, ``wide``: angles (degrees)."""
+    narrow, wide = np.asarray(narrow, dtype=float), np.asarray(wide, dtype=float)
+    p_welch = _welch(narrow, wide)
+    p_levene = stats.levene(narrow, wide).pvalue
+    sd_narrow, sd_wide = narrow.std(ddof=1), wide.std(ddof=1)
+    same_mean = p_welch > 0.05
+    narrower = sd_wide < sd_narrow and p_levene < 0.05
+    return (_verdict(same_mean and narrower, partly=same_mean or narrower),
+            f"Welch p {_fmt_p(p_welch)}, SD {sd_narrow:.2f}° → {sd_wide:.2f}° (Levene p {_fmt_p(p_levene)})")
+
+
+def check_updates_align(start: Mapping[int, float], final: Mapping[int, float]) -> tuple[str, str]:
+    """Fig 1C, eq. 2-3: the mean ΔW₀,FA∠ΔW₀,BP at the end (``final``, per condition, degrees) is
+    below 90° and at least 5° below its value at k = 0 (``start``), in every condition."""
+    ok = all(final[c] < start[c] - 5 and final[c] < 90 for c in final)
+    return _verdict(ok), (f"final {min(final.values()):.1f}°-{max(final.values()):.1f}° "
+                          f"(from ≈ {np.mean(list(start.values())):.0f}°)")
+
+
+def check_random_product(angles: np.ndarray, paper_sd: float = 0.82) -> tuple[str, str]:
+    """Supp. Note 3: AB∠A for independent random A, B (``angles``, degrees) is 90° (one-sample
+    t-test p > 0.05) with the paper's SD (within 0.1° of ``paper_sd``)."""
+    a = np.asarray(angles, dtype=float)
+    p = stats.ttest_1samp(a, 90.0).pvalue
+    sd = a.std(ddof=1)
+    return _verdict(p > 0.05 and abs(sd - paper_sd) < 0.1), f"{a.mean():.2f}°, SD {sd:.2f}°, p {_fmt_p(p)}"
+
+
+def check_psd_below_90(psd_full_rank: np.ndarray, psd_low_rank: np.ndarray,
+                       indefinite: np.ndarray) -> tuple[str, str]:
+    """Supp. Note 3: v∠Mv stays below 90° for positive semidefinite M of full and low rank, exceeds
+    it for a symmetric indefinite M, and is larger on average at low rank (angles in degrees)."""
+    full, low, indef = np.asarray(psd_full_rank), np.asarray(psd_low_rank), np.asarray(indefinite)
+    ok = full.max() < 90 and low.max() < 90 and indef.max() > 90 and low.mean() > full.mean()
+    return _verdict(ok), f"max {max(full.max(), low.max()):.1f}° (indefinite: up to {indef.max():.0f}°)"
+
+
+_CH01_CHECKS = {
+    "A-eq1-asymptotes": check_asymptotes,
+    "A-sec21-expected-m": check_expected_m,
+    "A-fig1bd-outputs-exceed-inputs": check_outputs_exceed_inputs,
+    "A-fig1bd-batch-size": check_batch_size,
+    "A-fig1bd-hidden-width": check_hidden_width,
+    "A-fig1c-updates-align": check_updates_align,
+    "A-suppnote3-random-product-90": check_random_product,
+    "A-suppnote3-psd-below-90": check_psd_below_90,
+}
+
+
+
+# ---- chapter 02: alignment terms (Fig 2, Fig 3) --------------------------------------------------
+
+
+def _vs_90(angles: np.ndarray) -> tuple[float, float]:
+    """Mean angle (degrees) and the one-sample t-test p-value against 90°."""
+    a = np.asarray(angles, dtype=float)
+    return a.mean(), stats.ttest_1samp(a, 90.0).pvalue
+
+
+def check_term_no_alignment(angles: np.ndarray) -> tuple[str, str]:
+    """Fig 2C, cond. 1-2: Bᵀ∠T¹_aln[1] (``angles``, degrees, one per draw) is not significantly
+    different from 90° (one-sample t-test p > 0.05)."""
+    mean, p = _vs_90(angles)
+    return _verdict(p > 0.05), f"{mean:.2f}°, p {_fmt_p(p)}"
+
+
+def check_aligns(angles: np.ndarray) -> tuple[str, str]:
+    """Fig 2B-C, cond. 3: mean Bᵀ∠T¹_aln[1] (``angles``, degrees) below 90°, one-sample t-test
+    against 90° p < 0.05."""
+    mean, p = _vs_90(angles)
+    return _verdict(mean < 90 and p < 0.05), f"{mean:.2f}°, p {_fmt_p(p)}"
+
+
+def check_all_ones_aligns(angles: np.ndarray) -> tuple[str, str]:
+    """Fig 2C,E, cond. 6 (M¹ = J): mean Bᵀ∠T¹_aln[1] (``angles``, degrees) below 90°, one-sample
+    t-test against 90° p < 0.05."""
+    mean, p = _vs_90(angles)
+    return _verdict(mean < 90 and p < 0.05), f"{mean:.2f}°"
+
+
+def check_expected_m_cond3(m_mean: np.ndarray, m_sd: np.ndarray, n_draws: int,
+                           expected: float) -> tuple[str, str]:
+    """§2.2: the Monte Carlo mean of M¹ (``m_mean``, with per-element SD ``m_sd`` over ``n_draws``
+    draws) equals ``expected`` (0.0625 n_i n_b²) in every element, max ``|z|`` < 5."""
+    m, sd = np.asarray(m_mean) / expected, np.asarray(m_sd) / expected
+    z = np.abs(m - 1.0) / (sd / np.sqrt(n_draws))
+    return _verdict(z.max() < 5), f"max |z| = {z.max():.2f} over {m.size} elements"
+
+
+def check_b_distribution(reference: np.ndarray, other: np.ndarray) -> tuple[str, str]:
+    """Fig 2B-C, cond. 4 vs 3: Bᵀ∠T¹_aln[1] with B from another distribution (``other``) differs
+    from B ~ N(0, 1) (``reference``), Welch p < 0.05 (angles in degrees)."""
+    ref, oth = np.asarray(reference, dtype=float), np.asarray(other, dtype=float)
+    p = stats.ttest_ind(ref, oth, equal_var=False).pvalue
+    return _verdict(p < 0.05), f"{oth.mean():.2f}° vs {ref.mean():.2f}°, Welch p {_fmt_p(p)}"
+
+
+def check_skew_90(max_deviation: Sequence[float | None]) -> tuple[str, str]:
+    """Eq. 31: max ``|Bᵀ∠BᵀM_skew − 90°|`` < 1e-6° (``max_deviation``: degrees per condition, None
+    where a condition has no skew part)."""
+    dev = max(d for d in max_deviation if d is not None)
+    return _verdict(dev < 1e-6), f"max deviation {dev:.1e}°"
+
+
+def check_masks(masked: np.ndarray, linear: np.ndarray) -> tuple[str, str]:
+    """Fig 2D: with random 0/1 masks Bᵀ∠T¹_aln[1] (``masked``, degrees) is still below 90°
+    (one-sample t-test p < 0.05) but above the linear network's mean (``linear``)."""
+    mean, p = _vs_90(masked)
+    lin_mean = np.asarray(linear, dtype=float).mean()
+    return _verdict(mean < 90 and p < 0.05 and mean > lin_mean), f"{mean:.2f}° vs linear {lin_mean:.2f}°"
+
+
+def check_relu_mask_45(angles: np.ndarray, paper_sd: float = 0.66) -> tuple[str, str]:
+    """§2.2: {f'(Z) ⊙ B}∠B (``angles``, degrees) is 45° (one-sample t-test p > 0.05) with the
+    paper's SD (within 0.1° of ``paper_sd``); partly: the mean only."""
+    a = np.asarray(angles, dtype=float)
+    p = stats.ttest_1samp(a, 45.0).pvalue
+    sd = a.std(ddof=1)
+    mean_ok, sd_ok = p > 0.05, abs(sd - paper_sd) <= 0.1
+    partly = mean_ok and not sd_ok
+    return (("partly reproduced" if partly else _verdict(mean_ok)),
+            f"{a.mean():.2f}°, SD {sd:.2f}°, p {_fmt_p(p)}" + ("; the mean as the paper's, the SD differs" if partly else ""))
+
+
+def check_fig3_aligns(w1_final: np.ndarray, dw0_final: np.ndarray) -> tuple[str, str]:
+    """Fig 3: final W₁∠Bᵀ and ΔW₀,FA∠ΔW₀,BP (degrees, one per repetition; NaN update angles
+    dropped) both below 90°, one-sample t-tests against 90° p < 0.05."""
+    w1, p_w1 = _vs_90(w1_final)
+    dw, p_dw = _vs_90(_finite(dw0_final))
+    return _verdict(w1 < 90 and p_w1 < 0.05 and dw < 90 and p_dw < 0.05), f"W₁∠Bᵀ {w1:.1f}°, ΔW₀ {dw:.1f}°"
+
+
+def check_fig3_w1_no_alignment(w1_final: np.ndarray) -> tuple[str, str]:
+    """Fig 3, case 2: final W₁∠Bᵀ (degrees, one per repetition) not significantly different from
+    90° (one-sample t-test p > 0.05)."""
+    w1, p = _vs_90(w1_final)
+    return _verdict(p > 0.05), f"W₁∠Bᵀ {w1:.1f}° (p {_fmt_p(p)})"
+
+
+def check_fig3_updates_no_alignment(dw0_final: np.ndarray, dw0_final_linear_output: np.ndarray) -> tuple[str, str]:
+    """Fig 3, case 2: final ΔW₀,FA∠ΔW₀,BP (degrees, one per repetition, NaN dropped) not
+    significantly below 90° (t-test p > 0.05) or within 2° of it, with δ₂ = E ⊙ f'(Z₂)
+    (``dw0_final``); partly: only in the rerun with δ₂ = E (``dw0_final_linear_output``)."""
+    dw, p = _vs_90(_finite(dw0_final))
+    dw_lin, p_lin = _vs_90(_finite(dw0_final_linear_output))
+    if p > 0.05 or abs(dw - 90) < 2:
+        verdict = "reproduced"
+    else:
+        verdict = "partly reproduced" if p_lin > 0.05 or abs(dw_lin - 90) < 2 else "not reproduced"
+    return verdict, (f"{dw:.1f}° (p {_fmt_p(p)}); with δ₂ = E: {dw_lin:.1f}° (p {_fmt_p(p_lin)})"
+                     + ("; no alignment only with δ₂ = E (dead outputs)" if verdict == "partly reproduced" else ""))
+
+
+_CH02_CHECKS = {
+    "A-fig2-cond1-no-alignment": check_term_no_alignment,
+    "A-fig2-cond2-no-alignment": check_term_no_alignment,
+    "A-fig2-cond3-alignment": check_aligns,
+    "A-sec22-cond3-expected-m": check_expected_m_cond3,
+    "A-fig2-b-distribution": check_b_distribution,
+    "A-fig2e-all-ones": check_all_ones_aligns,
+    "A-eq31-skew-90": check_skew_90,
+    "A-fig2d-masks": check_masks,
+    "A-sec22-relu-mask-45": check_relu_mask_45,
+    "A-fig3-case1-aligns": check_fig3_aligns,
+    "A-fig3-case2-w1-no-alignment": check_fig3_w1_no_alignment,
+    "A-fig3-case2-updates-no-alignment": check_fig3_updates_no_alignment,
+    "A-fig3-case3-aligns": check_fig3_aligns,
+    "A-fig3-case4-aligns": check_fig3_aligns,
+}
+
+
+
+# ---- chapter 03: autocorrelation and weight normalization (Fig 4, Fig S1) ------------------------
+
+
+def _aligns(v: np.ndarray) -> bool:
+    """Mean angle below 90° with a one-sample t-test against 90° at p < 0.05."""
+    return v.size > 1 and v.mean() < 90 and stats.ttest_1samp(v, 90).pvalue < 0.05
+
+
+def _no_align(v: np.ndarray) -> bool:
+    """One-sample t-test against 90° not significant (p > 0.05), or the mean within 2° of 90°."""
+    return v.size > 1 and (stats.ttest_1samp(v, 90).pvalue > 0.05 or abs(v.mean() - 90) < 2)
+
+
+def _less(a: np.ndarray, b: np.ndarray) -> bool:
+    """a significantly smaller than b (Welch p < 0.05)."""
+    return a.size > 1 and b.size > 1 and a.mean() < b.mean() and _welch(a, b) < 0.05
+
+
+def _growth(norm_mean) -> tuple[float, float]:
+    """Final / initial and final / mid-run value of a mean norm trace."""
+    m = np.asarray(norm_mean)
+    return float(m[-1] / m[0]), float(m[-1] / m[len(m) // 2])
+
+
+def _grows(norm_mean) -> bool:
+    first, half = _growth(norm_mean)
+    return first > 1 and half > 1
+
+
+def _reuse_redraw(t_aln_phase) -> tuple[np.ndarray, np.ndarray]:
+    """Per repetition, the final T¹_aln∠Bᵀ over iterations that reuse the previous E (phases ≥ 1)
+    and over those that just redrew it (phase 0); ``t_aln_phase``: (reps, redraw period)."""
+    a = np.asarray(t_aln_phase).astype(float)
+    return _finite(a[:, 1:].mean(1)), _finite(a[:, 0])
+
+
+def check_sweep_effect(values: Sequence[float], final_no_wn: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 4A-B / 4C-D: one-way ANOVA of the final W₁∠Bᵀ without WN over the swept β (or β_X)
+    at p < 0.05 (Spearman ρ reported); ``final_no_wn[i]``: the repetitions' finals at ``values[i]``."""
+    groups = [_finite(g) for g in final_no_wn]
+    anova = stats.f_oneway(*groups).pvalue
+    rho = stats.spearmanr(np.repeat(values, [len(g) for g in groups]), np.concatenate(groups)).statistic
+    return _verdict(anova < 0.05), f"ANOVA p {_fmt_p(anova)}, ρ = {rho:.2f}"
+
+
+def check_wn_improves(values: Sequence[float], final_no_wn: Sequence[np.ndarray],
+                      final_wn: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig 4A-D: final W₁∠Bᵀ lower with WN than without (Welch p < 0.05) at every swept value in
+    (0, 1) (partly: at some); ``final_*[i]``: the repetitions' finals at ``values[i]``."""
+    inner = [(b, _finite(no), _finite(yes)) for b, no, yes in zip(values, final_no_wn, final_wn) if 0 < b < 1]
+    ok = [yes.mean() < no.mean() and _welch(no, yes) < 0.05 for _, no, yes in inner]
+    return (_verdict(all(ok), partly=any(ok)),
+            ", ".join(f"{b:g}: {no.mean():.1f}→{yes.mean():.1f}°" for b, no, yes in inner))
+
+
+def check_wn_not_at_one(final_no_wn: np.ndarray, final_wn: np.ndarray) -> tuple[str, str]:
+    """Fig 4A-D: at β = β_X = 1 the final W₁∠Bᵀ is not lower with WN, or Welch p > 0.05; takes the
+    repetitions' finals without and with WN."""
+    no, yes = _finite(final_no_wn), _finite(final_wn)
+    p = _welch(no, yes)
+    return (_verdict(p > 0.05 or not yes.mean() < no.mean()),
+            f"{no.mean():.1f}° → {yes.mean():.1f}° (p {_fmt_p(p)})")
+
+
+def check_acf(acfs: Mapping[float, np.ndarray]) -> tuple[str, str]:
+    """Fig 4E: max ``|ACF(τ)/ACF(0) − β^τ|`` over β and τ < 0.05; ``acfs[β]``: the normalised ACF at
+    lags 0, 1, ..."""
+    dev = max(float(np.abs(np.asarray(a) - b ** np.arange(len(a))).max()) for b, a in acfs.items())
+    return _verdict(dev < 0.05), f"max deviation {dev:.3f}"
+
+
+def check_taln_half(t_aln_phase: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 1: final T¹_aln∠Bᵀ aligned (below 90°, t-test p < 0.05) where E[k] = E[k−1] and
+    not aligned after a redraw; ``t_aln_phase``: per repetition and phase k mod period, (reps, period)."""
+    reuse, redraw = _reuse_redraw(t_aln_phase)
+    return (_verdict(_aligns(reuse) and _no_align(redraw)),
+            f"{reuse.mean():.1f}° when E[k] = E[k−1], {redraw.mean():.1f}° after a redraw")
+
+
+def check_s1_no_alignment(final_angles: Sequence[np.ndarray]) -> tuple[str, str]:
+    """Fig S1 cases 1, 4: every final angle with Bᵀ (T¹_sup, ΣT¹_sup) not aligned: t-test vs 90°
+    p > 0.05 or mean within 2° of 90° (partly: some); takes each angle's repetitions' finals."""
+    angles = [_finite(a) for a in final_angles]
+    ok = [_no_align(a) for a in angles]
+    return _verdict(all(ok), partly=any(ok)), ", ".join(f"{a.mean():.1f}°" for a in angles)
+
+
+def check_sum_taln(sum_t_aln: np.ndarray, t_aln_phase: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 1: final ΣT¹_aln∠Bᵀ below T¹_aln∠Bᵀ where E[k] = E[k−1], Welch p < 0.05; takes
+    the repetitions' final ΣT¹_aln∠Bᵀ and the per-phase T¹_aln∠Bᵀ, (reps, period)."""
+    total, (reuse, _) = _finite(sum_t_aln), _reuse_redraw(t_aln_phase)
+    return _verdict(_less(total, reuse)), f"{total.mean():.1f}° vs {reuse.mean():.1f}°"
+
+
+def check_dw1_w1(dw1: np.ndarray, w1: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 1: final ΔW₁∠Bᵀ mean > 80° and final W₁∠Bᵀ aligned (below 90°, t-test p < 0.05);
+    takes the repetitions' finals."""
+    dw1, w1 = _finite(dw1), _finite(w1)
+    return _verdict(dw1.mean() > 80 and _aligns(w1)), f"ΔW₁ {dw1.mean():.1f}°, W₁ {w1.mean():.1f}°"
+
+
+def check_s1_norms_grow(norm_w0: np.ndarray, norm_w1: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 1: mean ‖W₀‖ and ‖W₁‖ at the end above their values at k = 0 and at mid-run;
+    takes the mean norm traces over iterations."""
+    return (_verdict(_grows(norm_w0) and _grows(norm_w1)),
+            f"‖W₀‖ ×{_growth(norm_w0)[0]:.1f}, ‖W₁‖ ×{_growth(norm_w1)[0]:.1f}")
+
+
+def check_sum_tsup(sum_t_sup: np.ndarray, norm_w1: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 2: final ΣT¹_sup∠Bᵀ aligned (below 90°, t-test p < 0.05) and ‖W₁‖ grows; takes
+    the repetitions' final ΣT¹_sup∠Bᵀ and the mean ‖W₁‖ trace."""
+    s = _finite(sum_t_sup)
+    return (_verdict(_aligns(s) and _grows(norm_w1)),
+            f"ΣT¹_sup {s.mean():.1f}°, ‖W₁‖ ×{_growth(norm_w1)[0]:.1f}")
+
+
+def _w1_dw1_less(w1, w1_ref, dw1, dw1_ref, sep: str) -> tuple[str, str]:
+    w1, w1_ref, dw1, dw1_ref = (_finite(x) for x in (w1, w1_ref, dw1, dw1_ref))
+    a, b = _less(w1, w1_ref), _less(dw1, dw1_ref)
+    return (_verdict(a and b, partly=a or b),
+            f"W₁ {w1.mean():.1f}° vs {w1_ref.mean():.1f}°{sep}ΔW₁ {dw1.mean():.1f}° vs {dw1_ref.mean():.1f}°")
+
+
+def check_wn_more_aligned(w1: np.ndarray, w1_ref: np.ndarray, dw1: np.ndarray,
+                          dw1_ref: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 3 vs 2: final W₁∠Bᵀ and ΔW₁∠Bᵀ below the reference case's, Welch p < 0.05
+    (partly: one of the two); takes the repetitions' finals."""
+    return _w1_dw1_less(w1, w1_ref, dw1, dw1_ref, "; ")
+
+
+def check_slightly_more_aligned(w1: np.ndarray, w1_ref: np.ndarray, dw1: np.ndarray,
+                                dw1_ref: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 5 vs 4: as :func:`check_wn_more_aligned` (only the measured string's separator
+    differs)."""
+    return _w1_dw1_less(w1, w1_ref, dw1, dw1_ref, ", ")
+
+
+def check_angle_less(angle: np.ndarray, reference: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 4 vs 1: final ΔW₁∠Bᵀ below the reference case's, Welch p < 0.05; takes the
+    repetitions' finals."""
+    a, b = _finite(angle), _finite(reference)
+    return _verdict(_less(a, b)), f"{a.mean():.1f}° vs {b.mean():.1f}°"
+
+
+def check_norm_less(norm: np.ndarray, reference: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 5 vs 4: final ‖T¹_sup‖ below the reference case's, Welch p < 0.05; takes the
+    repetitions' finals."""
+    a, b = _finite(norm), _finite(reference)
+    return _verdict(_less(a, b)), f"{a.mean():.3g} vs {b.mean():.3g}"
+
+
+def check_w1_reaches_taln(w1: np.ndarray, t_aln_phase: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 4: ``|final W₁∠Bᵀ − T¹_aln∠Bᵀ where E[k] = E[k−1]|`` < 5° (means over repetitions);
+    takes the repetitions' final W₁∠Bᵀ and the per-phase T¹_aln∠Bᵀ, (reps, period)."""
+    w1, (reuse, _) = _finite(w1), _reuse_redraw(t_aln_phase)
+    return _verdict(abs(w1.mean() - reuse.mean()) < 5), f"{w1.mean():.1f}° vs {reuse.mean():.1f}°"
+
+
+def check_taln_unchanged(t_aln_phase: np.ndarray, t_aln_phase_ref: np.ndarray) -> tuple[str, str]:
+    """Fig S1 case 5 vs 4: T¹_aln∠Bᵀ where E[k] = E[k−1] not different (Welch p > 0.05) or means
+    within 1°; takes both cases' per-phase T¹_aln∠Bᵀ, (reps, period)."""
+    (reuse, _), (ref, _) = _reuse_redraw(t_aln_phase), _reuse_redraw(t_aln_phase_ref)
+    p = _welch(reuse, ref)
+    return (_verdict(p > 0.05 or abs(reuse.mean() - ref.mean()) < 1),
+            f"{reuse.mean():.1f}° vs {ref.mean():.1f}° (p {_fmt_p(p)})")
+
+
+_BY_READING = {  # claim id without the reading's suffix -> its check
+    "A-fig4ab-beta-effect": check_sweep_effect,
+    "A-fig4cd-betax-effect": check_sweep_effect,
+    "A-fig4ad-wn-beta": check_wn_improves,
+    "A-fig4ad-wn-betax": check_wn_improves,
+    "A-fig4ad-wn-not-at-1": check_wn_not_at_one,
+    "A-figs1-case1-taln-half": check_taln_half,
+    "A-figs1-case1-tsup-no-alignment": check_s1_no_alignment,
+    "A-figs1-case1-sum-taln": check_sum_taln,
+    "A-figs1-case1-dw1-w1": check_dw1_w1,
+    "A-figs1-case1-norms-grow": check_s1_norms_grow,
+    "A-figs1-case2-sum-tsup": check_sum_tsup,
+    "A-figs1-case3-wn-more-aligned": check_wn_more_aligned,
+    "A-figs1-case4-dw1-more-aligned": check_angle_less,
+    "A-figs1-case4-w1-reaches-taln": check_w1_reaches_taln,
+    "A-figs1-case4-tsup-no-alignment": check_s1_no_alignment,
+    "A-figs1-case5-tsup-smaller": check_norm_less,
+    "A-figs1-case5-slightly-more-aligned": check_slightly_more_aligned,
+    "A-figs1-case5-taln-unchanged": check_taln_unchanged,
+}
+
+
+_CH03_CHECKS = {
+    **{f"{cid}-{sfx}": fn for cid, fn in _BY_READING.items() for sfx in _READING_SUFFIXES},
+    "A-fig4e-acf": check_acf,
+}
+
+
+
+# ---- chapter 04: angles of products (Fig 5) ------------------------------------------------------
+
+
+def _positions(theta1, theta2, theta3):
+    """Masks of θ₃ below, between and above θ₁ and θ₂ (as float arrays)."""
+    t1, t2, t3 = (np.asarray(x, dtype=float) for x in (theta1, theta2, theta3))
+    lo, hi = np.minimum(t1, t2), np.maximum(t1, t2)
+    return t1, t2, lo, t3 < lo, (t3 >= lo) & (t3 <= hi), t3 > hi
+
+
+def check_no_inequality(theta1: np.ndarray, theta2: np.ndarray, theta3: np.ndarray) -> tuple[str, str]:
+    """Fig 5A,B: θ₃ lies below, between and above θ₁, θ₂ each in some pairs of the uniform population
+    (``theta*``: the linear angles of the uniform population, degrees)."""
+    *_, below, between, above = _positions(theta1, theta2, theta3)
+    return (("reproduced" if min(below.mean(), between.mean(), above.mean()) > 0 else "not reproduced"),
+            f"{below.mean():.1%} below, {between.mean():.1%} between, {above.mean():.1%} above")
+
+
+def check_below_both_rare(theta1: np.ndarray, theta2: np.ndarray, theta3: np.ndarray,
+                          diagonal: Sequence[float], diagonal_theta3: np.ndarray) -> tuple[str, str]:
+    """Fig 5A: for θ₁, θ₂ ≤ 90°, θ₃ < min(θ₁, θ₂) in < 1% of uniform pairs, none with min(θ₁, θ₂) <
+    80°, and on the diagonal (``diagonal_theta3[i]``: θ₃ samples at θ₁ = θ₂ = ``diagonal[i]``) not
+    before θ = 80°; at most partly reproduced, since it fails with both angles > 90°."""
+    t1, t2, lo, below, *_ = _positions(theta1, theta2, theta3)
+    q1, q3 = (t1 <= 90) & (t2 <= 90), (t1 > 90) & (t2 > 90)
+    in_q1 = q1 & below
+    min_q1 = float(np.min(lo[in_q1])) if in_q1.any() else 90.0  # none: no counterexample below 90°
+    diag = np.asarray(diagonal, dtype=float)
+    frac_below = (np.asarray(diagonal_theta3, dtype=float) < diag[:, None]).mean(1)
+    crossing = diag[(frac_below > 0) & (diag <= 90)]
+    first_q1 = crossing.min() if crossing.size else np.inf
+    ok = below[q1].mean() < 0.01 and min_q1 >= 80 and first_q1 >= 80
+    return (("partly reproduced" if ok else "not reproduced"),
+            (f"for θ₁, θ₂ ≤ 90°: {below[q1].mean():.3%} of uniform pairs"
+             + (f", none with min(θ₁, θ₂) < {np.floor(min_q1):.0f}°" if in_q1.any() else "")
+             + (f"; on the diagonal θ₁ = θ₂ = θ only from θ = {first_q1:g}°" if crossing.size
+                else "; on the diagonal θ₁ = θ₂ = θ ≤ 90° never")
+             + f"; not over 0-180°: with both angles > 90°, θ₃ < min(θ₁, θ₂) in "
+               f"{below[q3].mean():.0%} of pairs (two reversed factors give an aligned "
+               "product, cos θ₃ ≈ cos θ₁ cos θ₂ > 0)"))
+
+
+def check_less_aligned(theta1: np.ndarray, theta2: np.ndarray, theta3: np.ndarray) -> tuple[str, str]:
+    """Fig 5A: for θ₁, θ₂ ≤ 90°, θ₃ > max(θ₁, θ₂) in more than half of the uniform pairs."""
+    t1, t2, _, _, between, above = _positions(theta1, theta2, theta3)
+    q1 = (t1 <= 90) & (t2 <= 90)
+    return (("reproduced" if above[q1].mean() > 0.5 else "not reproduced"),
+            f"for θ₁, θ₂ ≤ 90°: θ₃ > max(θ₁, θ₂) in {above[q1].mean():.1%} of pairs, between them in "
+            f"{between[q1].mean():.1%}")
+
+
+def check_theta1_extreme(theta2_grid: Sequence[float], theta3_near_0: np.ndarray,
+                         theta3_near_180: np.ndarray) -> tuple[str, str]:
+    """Fig 5D: mean θ₃ within 5° of θ₂ at θ₁ = 2.5° and of 180° − θ₂ at θ₁ = 177.5°
+    (``theta3_near_*``: θ₃ samples, shape ``(len(theta2_grid), n)``)."""
+    g2 = np.asarray(theta2_grid, dtype=float)
+    follow0 = float(np.abs(np.asarray(theta3_near_0, dtype=float).mean(-1) - g2).max())
+    follow180 = float(np.abs(np.asarray(theta3_near_180, dtype=float).mean(-1) - (180 - g2)).max())
+    return (("reproduced" if max(follow0, follow180) < 5 else "not reproduced"),
+            f"θ₃ = θ₂ or 180° − θ₂ within {max(follow0, follow180):.1f}°")
+
+
+def check_theta1_90(theta2_grid: Sequence[float], theta3_at_90: np.ndarray) -> tuple[str, str]:
+    """Fig 5D: at θ₁ = 90°, mean θ₃ within 2° of 90° over the θ₂ grid and ``|slope dθ₃/dθ₂|`` < 0.02
+    (``theta3_at_90``: θ₃ samples, shape ``(len(theta2_grid), n)``)."""
+    g2 = np.asarray(theta2_grid, dtype=float)
+    m90 = np.asarray(theta3_at_90, dtype=float).mean(-1)
+    spread90 = float(np.abs(m90 - 90).max())
+    slope90 = float(np.polyfit(g2, m90, 1)[0])
+    return (("reproduced" if spread90 < 2 and abs(slope90) < 0.02 else "not reproduced"),
+            f"mean θ₃ within {spread90:.1f}° of 90°, slope {slope90:.3f}")
+
+
+def check_masks_variance(diagonal_linear: np.ndarray, diagonal_masked: np.ndarray) -> tuple[str, str]:
+    """Fig 5C,F,G (eq. 12): SD of θ₃ with ReLU masks / without > 1 at every diagonal angle
+    (``diagonal_*``: θ₃ samples, shape ``(n_angles, n)``)."""
+    sd_ratio = np.asarray(diagonal_masked, dtype=float).std(1) / np.asarray(diagonal_linear, dtype=float).std(1)
+    return (("reproduced" if sd_ratio.min() > 1 else "not reproduced"),
+            f"SD ratio {sd_ratio.min():.2f}-{sd_ratio.max():.2f}")
+
+
+def check_masks_mean(uniform_linear: np.ndarray, uniform_masked: np.ndarray, diagonal_linear: np.ndarray,
+                     diagonal_masked: np.ndarray) -> tuple[str, str]:
+    """Fig 5C,F,G (eq. 12): the masks leave the mean of θ₃ unchanged: Welch p > 0.1 for the uniform
+    populations and at ≥ 75% of the diagonal angles (partly: otherwise). ``uniform_*``: θ₃
+    samples; ``diagonal_*``: θ₃ samples, shape ``(n_angles, n)``."""
+    lin, non = np.asarray(diagonal_linear, dtype=float), np.asarray(diagonal_masked, dtype=float)
+    p_uniform = stats.ttest_ind(np.asarray(uniform_linear, dtype=float), np.asarray(uniform_masked, dtype=float),
+                                equal_var=False).pvalue
+    p_diag = np.array([stats.ttest_ind(a, b, equal_var=False).pvalue for a, b in zip(lin, non)])
+    mean_shift = non.mean(1) - lin.mean(1)
+    ok = p_uniform > 0.1 and (p_diag > 0.1).mean() >= 0.75
+    return (("reproduced" if ok else "partly reproduced"),
+            f"uniform populations p = {p_uniform:.2g}; p > 0.1 at {(p_diag > 0.1).sum()} of "
+            f"{len(p_diag)} diagonal angles; largest |shift| {np.abs(mean_shift).max():.2f}°")
+
+
+_CH04_CHECKS = {
+    "A-fig5ab-no-inequality": check_no_inequality,
+    "A-fig5a-below-both-rare": check_below_both_rare,
+    "A-fig5a-less-aligned": check_less_aligned,
+    "A-fig5d-theta1-extreme": check_theta1_extreme,
+    "A-fig5d-theta1-90": check_theta1_90,
+    "A-fig5cfg-masks-variance": check_masks_variance,
+    "A-fig5cfg-masks-mean": check_masks_mean,
+}
+
+
+
+# ---- chapter 05: deep FA with weight normalization (Fig 6, Fig 7) --------------------------------
+
+
+def check_angle_grows_earlier(update_angle: np.ndarray) -> tuple[str, str]:
+    """Fig 6D: FA's second-half mean ΔW_ℓ,FA∠ΔW_ℓ,BP strictly decreasing from ℓ = 0 to 3 (partly:
+    ℓ = 3 < ℓ = 2 < ℓ = 0, 1). ``update_angle``: per-network second-half means, ``(4, networks)``."""
+    fa_u = np.asarray(update_angle).mean(-1)
+    monotone = bool(np.all(np.diff(fa_u) < 0))
+    mostly_monotone = bool(fa_u[3] < fa_u[2] < min(fa_u[0], fa_u[1]))
+    return (("reproduced" if monotone else "partly reproduced" if mostly_monotone else "not reproduced"),
+            "ℓ = 0 … 3: " + ", ".join(f"{v:.1f}°" for v in fa_u)
+            + ("; ℓ = 0 and 1 swap" if mostly_monotone and not monotone else ""))
+
+
+def check_deep_norms_grow(w_norm_epoch: np.ndarray) -> tuple[str, str]:
+    """Fig 6G: FA's last layer grows most (last / first epoch), and every earlier layer grows less
+    than the last over the second half (partly: the first only). ``w_norm_epoch``: ‖W_ℓ‖ per epoch,
+    ``(epochs, layers, networks)``."""
+    w = np.asarray(w_norm_epoch)
+    norm_first, norm_mid, norm_last = w[0].mean(-1), w[len(w) // 2].mean(-1), w[-1].mean(-1)
+    growth_second_half = norm_last / norm_mid
+    last_grows_most = bool(np.argmax(norm_last / norm_first) == len(norm_last) - 1)
+    early_saturates = bool(np.all(growth_second_half[:-1] < growth_second_half[-1]))
+    return (("reproduced" if last_grows_most and early_saturates else "partly reproduced" if last_grows_most
+             else "not reproduced"),
+            "growth first → last epoch: " + ", ".join(f"×{g:.2f}" for g in norm_last / norm_first))
+
+
+def _differences(baseline: np.ndarray, other: np.ndarray) -> list[float]:
+    """Per layer: mean over networks of ``other`` − that of ``baseline`` (arrays ``(layers, networks)``)."""
+    a, b = np.asarray(baseline), np.asarray(other)
+    return [b[i].mean() - a[i].mean() for i in range(len(a))]
+
+
+def _comparison(baseline_update, baseline_wb, other_update, other_wb, better) -> tuple[str, str]:
+    du, dw = _differences(baseline_update, other_update), _differences(baseline_wb, other_wb)
+    on_update, on_wb = all(better(d) for d in du), all(better(d) for d in dw)
+    verdict = ("reproduced" if on_update and on_wb else "partly reproduced" if on_update or on_wb
+               else "not reproduced")
+    return verdict, (f"ΔW angle {', '.join(f'{d:+.1f}°' for d in du)}; "
+                     f"W∠Bᵀ {', '.join(f'{d:+.1f}°' for d in dw)}")
+
+
+def check_improves(baseline_update: np.ndarray, baseline_wb: np.ndarray, other_update: np.ndarray,
+                   other_wb: np.ndarray) -> tuple[str, str]:
+    """Fig 6A-F: second-half mean ΔW_ℓ,FA∠ΔW_ℓ,BP (ℓ = 0-3) and W_ℓ∠B_ℓᵀ (ℓ = 1-4) of the other
+    condition below the baseline's in every layer (partly: for one of the two measures). Arrays:
+    per-network second-half means, ``(layers, networks)``."""
+    return _comparison(baseline_update, baseline_wb, other_update, other_wb, lambda d: d < 0)
+
+
+def check_worsens(baseline_update: np.ndarray, baseline_wb: np.ndarray, other_update: np.ndarray,
+                  other_wb: np.ndarray) -> tuple[str, str]:
+    """Fig 6E,F: as :func:`check_improves`, with the other condition's angles above the baseline's."""
+    return _comparison(baseline_update, baseline_wb, other_update, other_wb, lambda d: d > 0)
+
+
+def check_layerwise_slightly_less(wn_update: np.ndarray, layerwise_update: np.ndarray) -> tuple[str, str]:
+    """Fig 6A,B: second-half mean ΔW angle of layer-wise normalization above neuron-wise WN's in
+    every layer, by ≤ 5° on average (partly: by more). Arrays ``(4, networks)``."""
+    gap = _differences(wn_update, layerwise_update)
+    above, large = all(d > 0 for d in gap), bool(np.mean(gap) > 5)
+    return (("not reproduced" if not above else "partly reproduced" if large else "reproduced"),
+            f"ΔW angle layer-wise − WN: {', '.join(f'{d:+.1f}°' for d in gap)}"
+            + ("; in the paper's direction, but the gap is larger than slight" if above and large else ""))
+
+
+def check_wn_lowers_fa_error(fa: np.ndarray, fa_wn: np.ndarray) -> tuple[str, str]:
+    """Fig 6H: mean final test error (%) of FA + WN below FA's (rank-sum p reported)."""
+    fa, fa_wn = np.asarray(fa), np.asarray(fa_wn)
+    return (("reproduced" if fa_wn.mean() < fa.mean() else "not reproduced"),
+            f"{fa.mean():.1f}% → {fa_wn.mean():.1f}%, p = {ranksum(fa, fa_wn):.2g}")
+
+
+def check_wn_raises_bp_error(bp: np.ndarray, bp_wn: np.ndarray) -> tuple[str, str]:
+    """Fig 6H: mean final test error (%) of BP + WN above BP's (rank-sum p reported)."""
+    bp, bp_wn = np.asarray(bp), np.asarray(bp_wn)
+    return (("reproduced" if bp_wn.mean() > bp.mean() else "not reproduced"),
+            f"{bp.mean():.1f}% → {bp_wn.mean():.1f}%, p = {ranksum(bp, bp_wn):.2g}"
+            + ("; far more than a modest rise: BP + WN becomes unstable and its training accuracy falls"
+               if bp_wn.mean() > bp.mean() + 20 else ""))
+
+
+def check_bp_lowest(final_error: Mapping[str, np.ndarray]) -> tuple[str, str]:
+    """Fig 6H: mean final test error (%) of "BP" at most that of every condition in ``final_error``."""
+    bp = np.asarray(final_error["BP"]).mean()
+    return (("reproduced" if all(bp <= np.asarray(e).mean() for e in final_error.values()) else "not reproduced"),
+            f"BP {bp:.1f}%")
+
+
+def check_autocorrelation(acf_l: np.ndarray, acf_delta: np.ndarray, n_batches: int) -> tuple[str, str]:
+    """Fig 7A,B: mean normalized ACF (eq. 34, ÷ ACF(0)) of δ at multiples of P = ``n_batches`` above
+    5 × its mean ``|ACF|`` at other lags, which is < 0.1, and L's mean normalized ACF at other lags >
+    0.1. ``acf_*``: ``(layers, elements, networks, lags)``."""
+    acf_l, acf_delta = np.asarray(acf_l), np.asarray(acf_delta)
+    last_lag = acf_l.shape[-1] - 1
+    with np.errstate(invalid="ignore", divide="ignore"):
+        nl, nd = acf_l / acf_l[..., :1], acf_delta / acf_delta[..., :1]
+    multiples = list(range(n_batches, last_lag + 1, n_batches))
+    others = [t for t in range(1, last_lag + 1) if t % n_batches]
+    delta_multiples = float(np.nanmean(nd[..., multiples]))
+    delta_others = float(np.nanmean(np.abs(nd[..., others])))
+    l_others = float(np.nanmean(nl[..., others]))
+    ok = delta_multiples > 5 * delta_others and delta_others < 0.1 and l_others > 0.1
+    return (("reproduced" if ok else "not reproduced"),
+            f"δ: {delta_multiples:.2f} at multiples of P = {n_batches} vs |{delta_others:.3f}| elsewhere; "
+            f"L: {l_others:.2f}")
+
+
+def _below_90(values) -> tuple[float, float]:
+    """Mean and one-sided t-test p of 'mean < 90°' over networks (NaN p for fewer than 2)."""
+    values = np.asarray(values)
+    v = values[np.isfinite(values)]
+    p = stats.ttest_1samp(v, 90.0, alternative="less").pvalue if len(v) > 1 else float("nan")
+    return float(np.mean(v)) if len(v) else float("nan"), float(p)
+
+
+def _window(name: str, m: float, p: float) -> str:
+    return f"{m:.1f}° {name} (p = {p:.2g})"
+
+
+def check_t1_early(early: np.ndarray, late: np.ndarray) -> tuple[str, str]:
+    """Fig 7C: FA's T¹∠Bᵀ below 90° (one-sided t-test over networks, p < 0.01) in the early window
+    (k < 250), not in the second half. ``early``, ``late``: per-network window means (degrees)."""
+    (me, pe), (ml, pl) = _below_90(early), _below_90(late)
+    return (("reproduced" if pe < 0.01 and not pl < 0.01 else "not reproduced"),
+            f"{_window('early', me, pe)}, {_window('late', ml, pl)}")
+
+
+def check_tp_aligned(late: np.ndarray, n_batches: int) -> tuple[str, str]:
+    """Fig 7C: FA's T^P∠Bᵀ (P = ``n_batches``, the paper's T⁶⁰) below 90° in the second half
+    (one-sided t-test over networks, p < 0.01). ``late``: per-network window means (degrees)."""
+    m, p = _below_90(late)
+    return ("reproduced" if p < 0.01 else "not reproduced"), f"T^{n_batches}: {_window('late', m, p)}"
+
+
+def check_tsup_aligned(early: np.ndarray, late: np.ndarray) -> tuple[str, str]:
+    """Fig 7C: FA's T¹_sup∠Bᵀ below 90° (one-sided t-test over networks, p < 0.01) in the early
+    window and in the second half. ``early``, ``late``: per-network window means (degrees)."""
+    (me, pe), (ml, pl) = _below_90(early), _below_90(late)
+    return (("reproduced" if pe < 0.01 and pl < 0.01 else "not reproduced"),
+            f"{_window('early', me, pe)}, {_window('late', ml, pl)}")
+
+
+def check_wn_improves_terms(fa: Mapping[str, np.ndarray], fa_wn: Mapping[str, np.ndarray]) -> tuple[str, str]:
+    """Fig 7C,D: second-half mean angle with Bᵀ lower for FA + WN than for FA, for every measure
+    (keys ``angle_update_b``, ``angle_tsup``: per-network window means)."""
+    means = {k: (np.nanmean(fa[k]), np.nanmean(fa_wn[k])) for k in fa}
+    return (("reproduced" if all(b < a for a, b in means.values()) else "not reproduced"),
+            "late, FA → FA + WN: " + "; ".join(f"{k.removeprefix('angle_')} {a:.1f}° → {b:.1f}°"
+                                               for k, (a, b) in means.items()))
+
+
+_CH05_CHECKS = {
+    "A-fig6d-angle-grows-earlier": check_angle_grows_earlier,
+    "A-fig6g-norms-grow": check_deep_norms_grow,
+    "A-fig6cd-b-norm-matching": check_improves,
+    "A-fig6ab-neuron-wn": check_improves,
+    "A-fig6ab-layerwise-slightly-less": check_layerwise_slightly_less,
+    "A-fig6ef-width-100-less": check_worsens,
+    "A-fig6ef-wn-width-100": check_improves,
+    "A-fig6h-wn-fa-error": check_wn_lowers_fa_error,
+    "A-fig6h-wn-bp-error": check_wn_raises_bp_error,
+    "A-fig6h-bp-lowest": check_bp_lowest,
+    "A-fig7ab-autocorrelation": check_autocorrelation,
+    "A-fig7c-t1-early": check_t1_early,
+    "A-fig7c-t60-aligned": check_tp_aligned,
+    "A-fig7c-tsup-aligned": check_tsup_aligned,
+    "A-fig7cd-wn-improves": check_wn_improves_terms,
+}
+
+
+
+# ---- chapter 06: flexibility (Fig 8, Figs S2-S3) -------------------------------------------------
+
+
+# A Fig 8 condition: the networks' test accuracies (%) at the end of phase 1 and of phase 2.
+Phases = tuple[np.ndarray, np.ndarray]
+
+
+# The sensitivity sweep: (η, label smoothing, γ or None for no WN) -> the networks' test accuracies (%).
+Sweep = Mapping[tuple[float, bool, float | None], np.ndarray]
+
+
+def _drop(phases: Phases) -> float:
+    p1, p2 = phases
+    return float(np.mean(np.asarray(p2) - np.asarray(p1)))
+
+
+def _p(a, b) -> float:
+    return ranksum(a, b) if len(a) > 1 else float("nan")
+
+
+def check_no_wn_no_recovery(bp: Phases, fa: Phases) -> tuple[str, str]:
+    """Fig 8A: without WN the mean phase-2 − phase-1 test accuracy is below −1 point for BP and for
+    FA (partly: for one). ``bp``, ``fa``: (phase-1, phase-2) test accuracies per network."""
+    d_bp, d_fa = _drop(bp), _drop(fa)
+    return (("reproduced" if d_bp < -1 and d_fa < -1 else "partly reproduced" if min(d_bp, d_fa) < -1
+             else "not reproduced"),
+            f"BP {d_bp:+.1f}, FA {d_fa:+.1f} points")
+
+
+def _recovery(wn: Phases, reference: Phases) -> str:
+    """'did not train' (phase 1 more than 10 points below ``reference``, the same rule without WN:
+    nothing to recover), 'recovers' (phase 2 within 1 point of phase 1 or above), 'largely recovers'
+    (a drop under a quarter of the reference's), else 'does not recover'."""
+    if np.asarray(wn[0]).mean() < np.asarray(reference[0]).mean() - 10:
+        return f"did not train (phase 1 ends at {np.asarray(wn[0]).mean():.0f}%)"
+    if _drop(wn) >= -1.0:
+        return "recovers"
+    if _drop(reference) < 0 and abs(_drop(wn)) < 0.25 * abs(_drop(reference)):
+        return "largely recovers"
+    return "does not recover"
+
+
+def check_wn_recovers(bp: Phases, fa: Phases, bp_wn: Phases, fa_wn: Phases) -> tuple[str, str]:
+    """Fig 8A: with WN both BP and FA recover after the code switch (partly: one recovers or largely
+    recovers); each argument: (phase-1, phase-2) test accuracies per network."""
+    rec_bp, rec_fa = _recovery(bp_wn, bp), _recovery(fa_wn, fa)
+    verdict = ("reproduced" if rec_bp == rec_fa == "recovers" else
+               "partly reproduced" if any(r in ("recovers", "largely recovers") for r in (rec_bp, rec_fa))
+               else "not reproduced")
+    return verdict, (f"BP + WN {rec_bp}: {_drop(bp_wn):+.1f} points; FA + WN {rec_fa}: {_drop(fa_wn):+.1f} points; "
+                     f"without WN: BP {_drop(bp):+.1f}, FA {_drop(fa):+.1f}")
+
+
+def check_fa_inferior_no_wn(bp: Phases, fa: Phases) -> tuple[str, str]:
+    """Fig 8A: without WN, mean phase-2 test accuracy FA < BP with rank-sum p < 0.05 (partly: in the
+    means only); ``bp``, ``fa``: (phase-1, phase-2) test accuracies per network."""
+    fa2, bp2 = np.asarray(fa[1]), np.asarray(bp[1])
+    p = _p(fa2, bp2)
+    below = fa2.mean() < bp2.mean()
+    return (("not reproduced" if not below else "partly reproduced" if not p < 0.05 else "reproduced"),
+            f"FA {fa2.mean():.1f}% vs BP {bp2.mean():.1f}%, p = {p:.2g}"
+            + ("; lower in the means, not significant" if below and not p < 0.05 else ""))
+
+
+def check_fa_comparable_wn(bp_wn: Phases, fa_wn: Phases) -> tuple[str, str]:
+    """Fig 8A: with WN, ``|mean phase-2 test accuracy FA − BP|`` < 2 points; arguments: (phase-1,
+    phase-2) test accuracies per network."""
+    fa2, bp2 = np.asarray(fa_wn[1]), np.asarray(bp_wn[1])
+    return (("reproduced" if abs(fa2.mean() - bp2.mean()) < 2 else "not reproduced"),
+            f"FA + WN {fa2.mean():.1f}% vs BP + WN {bp2.mean():.1f}%, p = {_p(fa2, bp2):.2g}")
+
+
+def check_saturation(dead: np.ndarray, dead_wn: np.ndarray, silent: np.ndarray,
+                     silent_wn: np.ndarray) -> tuple[str, str]:
+    """Fig 8B: share of FA's output values with f'(Z₅) = 0 at the switch > 50% and lower with WN
+    (per-network fractions ``dead*``); the share of output neurons silent on every test image
+    (``silent*``) is reported."""
+    dead_no, dead_wn = np.asarray(dead).mean(), np.asarray(dead_wn).mean()
+    silent_no, silent_wn = np.asarray(silent).mean(), np.asarray(silent_wn).mean()
+    return (("reproduced" if dead_no > 0.5 and dead_wn < dead_no else "not reproduced"),
+            f"f' = 0 for {dead_no:.0%} of FA's output values vs {dead_wn:.0%} with WN; output neurons silent "
+            f"on every test image {silent_no:.0%} vs {silent_wn:.0%}"
+            + ("" if silent_no > silent_wn else "; WN does not reduce the output neurons silent on every image"))
+
+
+def _median(accuracy: Sweep, eta, smoothing, g) -> float:
+    return float(np.median(accuracy[(eta, smoothing, g)]))
+
+
+def check_gamma_robust(lrs: Sequence[float], gammas: Sequence[float], accuracy: Sweep) -> tuple[str, str]:
+    """Fig S2: at the end of phase 1, the median accuracy at the smallest γ (``gammas[0]``) > 10
+    points below the best γ's, and ≥ 3 values of γ within 5 points of the best at every η without
+    label smoothing (partly: one of the two). ``accuracy``: the end-of-phase-1 sweep."""
+    best = max(_median(accuracy, eta, sm, g) for eta in lrs for sm in (False, True) for g in gammas)
+    small = max(_median(accuracy, eta, sm, gammas[0]) for eta in lrs for sm in (False, True))
+    robust = [g for g in gammas if all(_median(accuracy, eta, False, g) >= best - 5 for eta in lrs)]
+    collapses, wide = small < best - 10, len(robust) >= 3
+    return (("reproduced" if collapses and wide else "partly reproduced" if collapses or wide else "not reproduced"),
+            f"γ = {gammas[0]:g}: {small:.1f}% vs best {best:.1f}%; within 5 points of the best at both η: "
+            f"γ ∈ {{{', '.join(f'{g:g}' for g in robust)}}}")
+
+
+def check_gamma_flexibility(lrs: Sequence[float], gammas: Sequence[float], accuracy: Sweep) -> tuple[str, str]:
+    """Fig S3: the best γ's median phase-2 accuracy > 1 point above no WN's (key γ = None), at every
+    η, without label smoothing. ``accuracy``: the end-of-phase-2 sweep."""
+    helps = {eta: max(_median(accuracy, eta, False, g) for g in gammas) - _median(accuracy, eta, False, None)
+             for eta in lrs}
+    return (("reproduced" if all(v > 1 for v in helps.values()) else "not reproduced"),
+            "best γ − no WN, phase 2: " + ", ".join(f"η = {e:g}: {v:+.1f}" for e, v in helps.items()))
+
+
+def check_label_smoothing(lrs: Sequence[float], gammas: Sequence[float], accuracy: Sweep) -> tuple[str, str]:
+    """Fig S3: with label smoothing, a smaller range of the phase-2 medians over γ at every η, and at
+    least as many γ within 90% of the best median at every η, more at one (partly: the latter, or
+    label smoothing raises the mean median over γ at every η). ``accuracy``: the end-of-phase-2
+    sweep."""
+    medians = {(eta, sm): [_median(accuracy, eta, sm, g) for g in gammas] for eta in lrs for sm in (False, True)}
+    spread = {k: max(m) - min(m) for k, m in medians.items()}
+    good = {}
+    for eta in lrs:
+        best = max(medians[(eta, False)] + medians[(eta, True)])
+        for sm in (False, True):
+            good[(eta, sm)] = [g for g, m in zip(gammas, medians[(eta, sm)]) if m >= 0.9 * best]
+    less_sensitive = all(spread[(eta, True)] < spread[(eta, False)] for eta in lrs)
+    wider_good = all(len(good[(eta, True)]) >= len(good[(eta, False)]) for eta in lrs) and any(
+        len(good[(eta, True)]) > len(good[(eta, False)]) for eta in lrs)
+    better = all(np.mean(medians[(eta, True)]) > np.mean(medians[(eta, False)]) for eta in lrs)
+    return (("reproduced" if less_sensitive and wider_good else
+             "partly reproduced" if wider_good or better else "not reproduced"),
+            "γ values within 90% of the best phase-2 median: "
+            + ", ".join(f"η = {e:g}: {len(good[(e, False)])} → {len(good[(e, True)])} with LS" for e in lrs)
+            + "; range of the phase-2 medians over γ: "
+            + ", ".join(f"{spread[(e, False)]:.0f} → {spread[(e, True)]:.0f}" for e in lrs)
+            + f" points; LS raises the mean over γ: {'yes' if better else 'no'}")
+
+
+_CH06_CHECKS = {
+    "A-fig8a-no-wn-no-recovery": check_no_wn_no_recovery,
+    "A-fig8a-wn-recovers": check_wn_recovers,
+    "A-fig8a-fa-inferior-no-wn": check_fa_inferior_no_wn,
+    "A-fig8a-fa-comparable-wn": check_fa_comparable_wn,
+    "A-fig8b-saturation": check_saturation,
+    "A-figs2-gamma-robust": check_gamma_robust,
+    "A-figs3-gamma-flexibility": check_gamma_flexibility,
+    "A-figs3-label-smoothing": check_label_smoothing,
+}
+
+
+CHECKS = {**_CH01_CHECKS, **_CH02_CHECKS, **_CH03_CHECKS, **_CH04_CHECKS, **_CH05_CHECKS, **_CH06_CHECKS}
+"""Claim id -> its check, a pure function of arrays from stored results returning ``(verdict, measured)``."""
