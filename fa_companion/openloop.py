@@ -196,33 +196,61 @@ def rep_generator(seed: int, rep: int, stream: int, device) -> torch.Generator:
     return gen
 
 
+def _chunk_rows(gen: torch.Generator, rows: int, shape, device, dtype) -> Tensor:
+    """The first ``rows`` iterations of the chunk ``torch.randn((_CHUNK, *shape), generator=gen)``,
+    with the same numbers, drawing no more than needed where that is exact.
+
+    On the CPU, torch fills a contiguous normal tensor of ≥ 16 elements from uniforms drawn in
+    order, transformed in independent blocks of 16 (Box-Muller), so the first ⌈n/16⌉·16 values of
+    the chunk (whose size is a multiple of 16) are a draw of that many values
+    (``tests/test_openloop.py`` checks it against the full chunk). Elsewhere the full chunk is
+    drawn. A constant process uses one iteration of its chunk and a short run a part of it: the
+    full chunk wasted most of the open-loop simulation's time on numbers never used."""
+    numel = math.prod(shape)
+    if rows == _CHUNK or torch.device(device).type != "cpu":
+        return torch.randn((_CHUNK, *shape), generator=gen, device=device, dtype=dtype)[:rows]
+    n = rows * numel
+    flat = torch.randn(-(-n // 16) * 16, generator=gen, device=device, dtype=dtype)
+    return flat[:n].view(rows, *shape)
+
+
 class _Stream:
     """N(0, 1) noise of shape ``shape`` for every repetition, one generator per repetition,
-    drawn ``_CHUNK`` iterations at a time (few calls, and identical streams for any R)."""
+    drawn ``_CHUNK`` iterations at a time (few calls, and identical streams for any R).
 
-    def __init__(self, gens: Sequence[torch.Generator], shape, device, dtype) -> None:
+    ``draws``: at most how many values :meth:`next` will be asked for (None: unknown); the last
+    chunk then draws only what is needed (``_chunk_rows``, the same numbers)."""
+
+    def __init__(self, gens: Sequence[torch.Generator], shape, device, dtype,
+                 draws: int | None = None) -> None:
         self.gens, self.shape, self.device, self.dtype = list(gens), tuple(shape), device, dtype
         self.buf: Tensor | None = None
-        self.pos = _CHUNK
+        self.pos = 0
+        self.left = draws
 
     def next(self) -> Tensor:
-        if self.pos == _CHUNK:
-            self.buf = torch.stack([
-                torch.randn((_CHUNK, *self.shape), generator=g, device=self.device, dtype=self.dtype)
-                for g in self.gens
-            ], dim=1)
+        if self.buf is None or self.pos == len(self.buf):
+            rows = _CHUNK if self.left is None else min(_CHUNK, self.left)
+            if rows <= 0:
+                raise RuntimeError("a noise stream was asked for more values than it declared")
+            self.buf = torch.stack([_chunk_rows(g, rows, self.shape, self.device, self.dtype)
+                                    for g in self.gens], dim=1)
             self.pos = 0
+            if self.left is not None:
+                self.left -= rows
         out = self.buf[self.pos]
         self.pos += 1
         return out
 
 
 class _ProcessState:
-    """Runs a :class:`Process` for all repetitions (shape (R, n_b, n))."""
+    """Runs a :class:`Process` for all repetitions (shape (R, n_b, n)); ``steps``: at most how many
+    values S[0], S[1], … will be used (None: unknown)."""
 
-    def __init__(self, proc: Process, gens, shape, device, dtype) -> None:
+    def __init__(self, proc: Process, gens, shape, device, dtype, steps: int | None = None) -> None:
         self.proc = proc
-        self.stream = _Stream(gens, shape, device, dtype)
+        draws = None if steps is None else (1 if proc.kind == "constant" else steps)
+        self.stream = _Stream(gens, shape, device, dtype, draws)
         self.value = self.stream.next() + proc.mean  # S[0]
         self.k = 0
 
@@ -247,7 +275,7 @@ def sample_process(proc: Process | dict, n_steps: int, shape=(1,), *, seed: int 
     proc = _as_process(proc)
     dev = resolve_device(device)
     gens = [rep_generator(seed, r, _STREAM_E, dev) for r in range(reps)]
-    state = _ProcessState(proc, gens, shape, dev, dtype)
+    state = _ProcessState(proc, gens, shape, dev, dtype, steps=n_steps)
     out = [state.value]
     for _ in range(n_steps - 1):
         out.append(state.advance())
@@ -415,9 +443,9 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
     bt = _t(b)
     w0_init, w1_init = w0.clone(), w1.clone()
     err = _ProcessState(cfg.error, [rep_generator(seed, r, _STREAM_E, dev) for r in rep_ids],
-                        (cfg.n_b, cfg.n_o), dev, dtype)
+                        (cfg.n_b, cfg.n_o), dev, dtype, steps=K + 1)
     inp = _ProcessState(cfg.input, [rep_generator(seed, r, _STREAM_X, dev) for r in rep_ids],
-                        (cfg.n_b, cfg.n_i), dev, dtype)
+                        (cfg.n_b, cfg.n_i), dev, dtype, steps=K + 1)
 
     traces: dict[str, Tensor] = {}
 

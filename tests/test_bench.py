@@ -47,7 +47,9 @@ def test_matmul_flops_match_torch_flop_counter(rule: str) -> None:
 def test_gemm_fraction_runs_tiny() -> None:
     out = bench.gemm_fraction_mlp(torch.device("cpu"), rounds=1, inner=1, n=64)
     assert set(out) == {"gemm_fraction_mlp", "fa_step_matmul_gflops", "peak_matmul_gflops",
-                        "peak_matmul_n"}
+                        "peak_matmul_n", "gemm_fraction_mlp_matmuls_only"}
+    # the step does these matmuls and more, so the matmuls alone reach a higher fraction
+    assert out["gemm_fraction_mlp_matmuls_only"] > 0
     assert out["peak_matmul_n"] == 64
     assert out["gemm_fraction_mlp"] > 0 and out["peak_matmul_gflops"] > 0
     assert out["gemm_fraction_mlp"] == pytest.approx(
@@ -114,3 +116,29 @@ def test_main_passes_the_chapters_flag(monkeypatch, capsys) -> None:
     assert seen["chapters"] is True and seen["names"] is None
     bench.main(["--json", "--chapters", "07", "09", "--device", "cpu"])
     assert seen == {"device": "cpu", "quick": False, "chapters": True, "names": ["07", "09"]}
+
+
+def test_step_matmuls_do_the_counted_flops() -> None:
+    """The ceiling's matmuls are exactly those of :func:`mlp_step_matmul_flops`."""
+    sizes, batch = (6, 5, 4, 3), 7
+    fn = bench._step_matmuls(sizes, batch, torch.device("cpu"))
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    assert counter.get_total_flops() == bench.mlp_step_matmul_flops(sizes, batch)
+
+
+def test_fa_over_bp_step_runs_and_splits_the_overhead() -> None:
+    out = bench.fa_over_bp_step(torch.device("cpu"), rounds=1, inner=1)
+    assert out["fa_over_bp_step"] == pytest.approx(out["fa_step_ms"] / out["bp_step_ms"])
+    assert out["fa_over_bp_step_less_fixed_overhead"] == pytest.approx(
+        (out["fa_step_ms"] - out["fa_fixed_overhead_ms"]) / out["bp_step_ms"])
+
+
+def test_paper_a_ensemble_bench_runs_and_bounds_the_fixed_costs() -> None:
+    from fa_companion.bench_deep import ensemble_speedup_paper_a
+
+    out = ensemble_speedup_paper_a("cpu", k=2, rounds=1, inner=1)
+    assert out["ensemble_speedup_paper_a"] == pytest.approx(
+        out["paper_a_sequential_steps_ms"] / out["paper_a_ensemble_step_ms"])
+    seq, fixed = out["paper_a_sequential_steps_ms"], out["paper_a_fixed_step_ms"]
+    assert 0 < fixed and out["paper_a_speedup_from_fixed_costs"] == pytest.approx(seq / (seq - fixed))

@@ -325,3 +325,25 @@ def test_moving_average():
     np.testing.assert_allclose(moving_average(np.ones(7), 60), np.ones(7))
     w = np.arange(200.0) ** 2
     np.testing.assert_allclose(moving_average(w, 5)[50], w[48:53].mean())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("shape", [(1,), (3, 3), (7,), (100, 10), (9, 30), (100, 100)])
+def test_partial_chunks_are_the_full_chunks_numbers(shape, dtype):
+    """A stream that draws only the iterations it needs gives exactly the numbers of the full
+    ``_CHUNK``-iteration draw (torch's CPU normal fill works in blocks of 16 uniforms)."""
+    from fa_companion.openloop import _CHUNK, _chunk_rows
+
+    for rows in (1, 2, 5, 17, _CHUNK - 1, _CHUNK):
+        full = torch.randn((_CHUNK, *shape), generator=torch.Generator().manual_seed(rows), dtype=dtype)
+        part = _chunk_rows(torch.Generator().manual_seed(rows), rows, shape, "cpu", dtype)
+        assert part.shape == (rows, *shape) and torch.equal(part, full[:rows])
+
+
+def test_a_stream_refuses_more_values_than_declared():
+    from fa_companion.openloop import _Stream
+
+    stream = _Stream([torch.Generator().manual_seed(0)], (2, 3), torch.device("cpu"), torch.float64, draws=2)
+    stream.next(), stream.next()
+    with pytest.raises(RuntimeError, match="more values than it declared"):
+        stream.next()
