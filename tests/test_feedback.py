@@ -403,3 +403,42 @@ def test_nonpositive_linear_sizes_raise(sizes):
 def test_nonpositive_conv_sizes_raise(sizes):
     with pytest.raises(ValueError, match="positive"):
         FeedbackConv2d(*sizes)
+
+
+def _grads(fn, *inputs):
+    leaves = [t.detach().clone().requires_grad_(t.is_floating_point() and i < 3)
+              if isinstance(t, torch.Tensor) else t for i, t in enumerate(inputs)]
+    out = fn.apply(*leaves)
+    out.pow(2).sum().backward()
+    return out, [t.grad for t in leaves[:3]]
+
+
+def test_classic_twins_compute_exactly_the_new_style_functions():
+    """Outside torch.func, feedback_linear/conv2d run classic-style twins (no per-call argument
+    binding); same forward, same gradients, bit for bit."""
+    from fa_companion import feedback as fb
+
+    gen = torch.Generator().manual_seed(0)
+    for x, w in (((5, 4), (3, 4)), ((2, 5, 4), (2, 3, 4)), ((5, 4), (1, 3, 4))):
+        args = (torch.randn(x, generator=gen), torch.randn(w, generator=gen),
+                torch.randn(w[:-1], generator=gen), torch.randn(w, generator=gen))
+        (o1, g1), (o2, g2) = _grads(fb.FeedbackLinearFunction, *args), _grads(fb._EagerFeedbackLinear, *args)
+        assert torch.equal(o1, o2) and all(torch.equal(a, b) for a, b in zip(g1, g2))
+    args = (torch.randn(2, 3, 6, 6, generator=gen), torch.randn(4, 3, 3, 3, generator=gen),
+            torch.randn(4, generator=gen), torch.randn(4, 3, 3, 3, generator=gen), 1, 1, 1, 1)
+    (o1, g1), (o2, g2) = _grads(fb.FeedbackConv2dFunction, *args), _grads(fb._EagerFeedbackConv2d, *args)
+    assert torch.equal(o1, o2) and all(torch.equal(a, b) for a, b in zip(g1, g2))
+
+
+def test_the_new_style_function_is_used_inside_torch_func_only():
+    from fa_companion import feedback as fb
+
+    picked = []
+
+    def f(w):
+        picked.append(fb._eager_unless_transformed("new", "eager"))
+        return w.sum()
+
+    f(torch.ones(2))
+    torch.func.grad(f)(torch.ones(2))
+    assert picked == ["eager", "new"]
