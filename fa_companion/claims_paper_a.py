@@ -386,7 +386,6 @@ _CH01_CHECKS = {
 }
 
 
-
 # ---- chapter 02: alignment terms (Fig 2, Fig 3) --------------------------------------------------
 
 
@@ -506,7 +505,6 @@ _CH02_CHECKS = {
     "A-fig3-case3-aligns": check_fig3_aligns,
     "A-fig3-case4-aligns": check_fig3_aligns,
 }
-
 
 
 # ---- chapter 03: autocorrelation and weight normalization (Fig 4, Fig S1) ------------------------
@@ -704,7 +702,6 @@ _CH03_CHECKS = {
 }
 
 
-
 # ---- chapter 04: angles of products (Fig 5) ------------------------------------------------------
 
 
@@ -811,7 +808,6 @@ _CH04_CHECKS = {
     "A-fig5cfg-masks-variance": check_masks_variance,
     "A-fig5cfg-masks-mean": check_masks_mean,
 }
-
 
 
 # ---- chapter 05: deep FA with weight normalization (Fig 6, Fig 7) --------------------------------
@@ -984,7 +980,6 @@ _CH05_CHECKS = {
     "A-fig7c-tsup-aligned": check_tsup_aligned,
     "A-fig7cd-wn-improves": check_wn_improves_terms,
 }
-
 
 
 # ---- chapter 06: flexibility (Fig 8, Figs S2-S3) -------------------------------------------------
