@@ -179,7 +179,8 @@ print("hardest corruptions at severity", severities[0], ":",
 # ## Fig 6c and Fig S11 (right): mean corruption accuracy against θ_init
 #
 # IFA networks at each θ_init (mean ± SD over networks; 90° is FA), BP as the dashed line with its
-# SD band; grey squares: the clean accuracy of the same IFA networks.
+# SD band. The first panel is the clean accuracy of the same networks; each panel has its own
+# y-axis, so that differences of about a point stay visible.
 
 # %%
 fig = rfig.fig_mean_corruption_vs_theta(mca, clean, labels, severities)

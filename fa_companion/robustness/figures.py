@@ -105,28 +105,28 @@ def fig_corruption_accuracy(acc: np.ndarray, clean: np.ndarray, names: Sequence[
 def fig_mean_corruption_vs_theta(mca: np.ndarray, clean: np.ndarray, labels: Sequence[str],
                                  severities: Sequence[int]) -> Figure:
     """Paper B Fig 6c / S11 (right): mean corruption accuracy against θ_init, IFA (markers, 90° =
-    FA) and BP (dashed line, grey band ± SD), one panel per severity; the clean accuracy in light
-    markers for reference. ``mca`` (S, C, K); ``clean`` (C, K)."""
-    s = len(severities)
-    fig, axes = plt.subplots(1, s, figsize=(2.35 * s, 2.8), squeeze=False, sharey=False)
+    FA) and BP (dashed line, grey band ± SD), one panel per severity, after a first panel with the
+    same networks' clean accuracy (its own axis, so that each panel's y-range shows its own
+    differences, about a point, rather than the 25-point drop from clean). ``mca`` (S, C, K);
+    ``clean`` (C, K)."""
+    panels = [("clean", "clean test set", clean)] + [
+        (sev, f"severity {sev}", mca[i]) for i, sev in enumerate(severities)]
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.35 * len(panels), 2.8), squeeze=False)
     ifa = [c for c, label in enumerate(labels) if _theta_of(label) is not None]
     thetas = [_theta_of(labels[c]) for c in ifa]
     bp = [c for c, label in enumerate(labels) if label == "BP"]
-    for i, sev in enumerate(severities):
-        ax = axes[0, i]
-        m, sd = _mean_sd(mca[i, ifa])
-        ax.errorbar(thetas, m, yerr=sd, fmt="o-", color=rule_color("IFA 0°"), capsize=3,
-                    label="IFA (θ_init)")
-        cm, csd = _mean_sd(clean[ifa])
-        ax.errorbar(thetas, cm, yerr=csd, fmt="s:", color="0.6", ms=3, capsize=2, label="clean")
+    for ax, (key, title, acc) in zip(axes[0], panels):
+        m, sd = _mean_sd(acc[ifa])
+        color = "0.45" if key == "clean" else rule_color("IFA 0°")
+        ax.errorbar(thetas, m, yerr=sd, fmt="o-", color=color, capsize=3, label="IFA (θ_init)")
         if bp:
-            bm, bsd = _mean_sd(mca[i, bp[0]][None])
+            bm, bsd = _mean_sd(acc[bp[0]][None])
             ax.axhline(bm[0], color=rule_color("BP"), ls="--", lw=1, label="BP")
             ax.axhspan(bm[0] - bsd[0], bm[0] + bsd[0], color="0.5", alpha=0.15, lw=0)
-        ax.set(title=f"severity {sev}", xlabel="θ_init (°)", xticks=thetas)
-        if i == 0:
-            ax.set_ylabel("mean corruption accuracy (%)")
-    axes[0, 0].legend(fontsize=7)
+        ax.set(title=title, xlabel="θ_init (°)", xticks=thetas)
+    axes[0, 0].set_ylabel("accuracy (%)")
+    axes[0, 1].set_ylabel("mean corruption accuracy (%)")
+    axes[0, 1].legend(fontsize=7)
     fig.tight_layout()
     return fig
 
