@@ -110,7 +110,7 @@ per-step cost (Python, dispatch, autograd bookkeeping, Adam's per-tensor work)."
 
 def fa_over_bp_step(device: torch.device, rounds: int = 15, inner: int = 20) -> dict:
     """FA over BP step time (``fa_over_bp_step``) and, timed in the same rounds, the fixed per-step
-    cost of each path on :data:`TINY_SIZES` (``fa_fixed_overhead_ms``: FA's extra fixed cost, the
+    cost of each path on ``TINY_SIZES`` (``fa_fixed_overhead_ms``: FA's extra fixed cost, the
     custom autograd Function's Python forward/backward and the separate bias addition) and the
     ratio with that fixed extra removed (``fa_over_bp_step_less_fixed_overhead``: what the
     arithmetic of the two paths costs)."""
