@@ -171,13 +171,17 @@ print("all validation criteria met (1e-4, |cos| > 0.999, 3 SE, ∫ρ = 1):", che
 # ## Fig 2 b-d: training trajectories in their PCA planes
 #
 # The shared trained networks keep only their final weights, so Fig 2 retrains
-# `n_trajectory_networks` networks per rule with a recording loop (`landscape.train_recording`):
-# the same networks, data order and optimizer as chapter 09 (`condition_config`), with the flat
-# parameters recorded every `snapshot_every` steps and the exact length of the discrete path,
+# `n_trajectory_networks` networks per rule (3 at the book profile) with a recording loop
+# (`landscape.train_recording`): the same networks, data order and optimizer as chapter 09
+# (`condition_config`), with the flat parameters recorded every `snapshot_every` steps (200 at the
+# book profile) and the exact length of the discrete path,
 # Σ‖θ_{t+1} − θ_t‖ over every step. FA is θ_init = 90° (W₀ independent of B), IFA is θ_init = 0°
 # (W₀ = B₀ᵀ), BP starts from FA's W₀. Per network, PCA of the deviations θ_i − θ_final (§B.6; Li et al.'s method {cite}`li2018visualizing`) gives
 # two unit directions; the trajectory is projected on them (θ_final at the origin) and the training
-# loss is evaluated on a grid of that plane.
+# loss is evaluated on a grid of that plane. The figure shows network 0 of each rule: white circle,
+# the start θ₀; gold star, the end θ_final; white dots, the recorded snapshots. The three panels
+# share one logarithmic loss colour scale and the same axis ranges (grey: outside the computed grid
+# of a plane); each plane is that rule's own PCA plane.
 
 # %%
 store = chapter_store("10_loss_landscape", profile)
@@ -227,9 +231,11 @@ for label, a in T.items():  # network 0: the trajectory leaves the plane whose l
 #
 # ## Fig 2 f-k: Hessian trace and top eigenvalue through training
 #
-# At each epoch in `hessian_epochs` the recording loop takes, for every network, the top eigenvalue
-# (eigsh, k = 1, relative tolerance 10⁻³) and the Hutchinson trace (`n_probes_training` Rademacher
-# probes) of the training-loss Hessian on the fixed batch of `hessian_batch` training images.
+# At each epoch in `hessian_epochs` (0, 1, 2, 5, 10, 15, 20, 25 and 30 at the book profile) the
+# recording loop takes, for every network, the top eigenvalue (eigsh, k = 1, relative tolerance
+# 10⁻³) and the Hutchinson trace (`n_probes_training` Rademacher probes, 10 at the book profile) of
+# the training-loss Hessian on the fixed batch of `hessian_batch` training images (1000 at the book
+# profile).
 # Epoch 0 is the initialization: BP and FA networks start from the same weights, so their epoch-0
 # values coincide exactly (a built-in check). Lines: mean ± SD over networks; thin lines: networks.
 
@@ -269,13 +275,12 @@ for key, name in (("h_trace", "trace"), ("h_eigenvalues", "λ_max")):
 # ## Fig 5 and Fig S10: the converged networks across θ_init
 #
 # The networks trained for chapter 09 (`trained_ensemble(condition_config(…))`, `n_shared` per
-# condition), of which the first `n_networks` per condition are analysed. Per network: the top-2
-# eigenpairs by `eigsh` (relative tolerance `eig_tol`), the Hutchinson trace with `n_probes`
-# Rademacher probes, both on the training loss over the same fixed `hessian_batch` training images;
-# for the first network also the spectral density by SLQ (`slq_runs` Lanczos runs of `slq_steps`
-# steps, full reorthogonalization) and the **test** loss (§B.8) on θ + αv₁ + βv₂ over a
-# `landscape_points`² grid of α, β ∈ [−`landscape_radius`, `landscape_radius`] on `landscape_batch`
-# test images.
+# condition), of which the first `n_networks` per condition are analysed. At the book profile: 5
+# trained and 3 analysed per condition; per network the top-2 eigenpairs by `eigsh` (relative
+# tolerance 10⁻⁴) and the Hutchinson trace with 16 Rademacher probes, both on the training loss over
+# the same fixed 1000 training images; for the first network also the spectral density by SLQ (4
+# Lanczos runs of 40 steps, full reorthogonalization) and the **test** loss (§B.8) on
+# θ + αv₁ + βv₂ over a 21 × 21 grid of α, β ∈ [−0.5, 0.5] on 2000 test images.
 
 # %%
 conditions = {"BP": ("bp", None)} | {condition_label("ifa", float(t)): ("ifa", float(t)) for t in thetas}
@@ -324,7 +329,9 @@ print(f"Spearman ρ(θ_init, rise) = {rho_rise:.2f} (p = {p_rise:.2g}, one netwo
 # Gaussian broadening σ = 0.5% of the range of the eigenvalues on the axis (one σ for the overlay,
 # one per panel below, whose eigenvalue axes differ), log density as in PyHessian's plots. The
 # outliers above the bulk carry SLQ weights of order 1/n ≈ 10⁻⁶: they show as the small bumps on
-# the right, far below the bulk's peak at 0.
+# the right, far below the bulk's peak at 0. In the overlay BP is drawn on top of the other curves;
+# at the overlay's σ (printed in its title) BP's few eigenvalues above the bulk (up to λ_max ≈ 72)
+# merge into the bulk's tail, and BP's own panel in the second figure resolves them.
 # *Spread* is the SD of the density (√(m₂ − m₁²) from the quadrature moments: m₁ = tr H / n,
 # m₂ = tr H² / n), a scale of the bulk; the *right edge* is the largest node (≈ λ_max).
 
@@ -355,8 +362,9 @@ print(f"Spearman ρ(θ_init, spread) = {rho_spread:.2f} (p = {p_spread:.2g}, one
 # %% [markdown]
 # ### Fig 5c-d: trace and λ_max against θ_init
 #
-# Mean ± SD over the `n_networks` analysed networks per angle (dots: networks); BP dashed with its
-# ± SD band.
+# Mean ± SD over the `n_networks` analysed networks per angle (3 at the book profile; open circles
+# just right of each mean: the single networks); BP dashed (its ± SD band, in grey, is hardly wider
+# than the line at this scale: its SD is 2-5% of its mean).
 
 # %%
 traces = [S[k]["trace"] for k in ifa_labels]
@@ -461,11 +469,12 @@ print(f"bench (batch {bench_batch}, this machine now): one HVP = {bench['hvp_ove
 # eigsh at 10⁻⁴, checked against the exact eigenvectors above (|cos| > 0.999).
 #
 # **Where we differ from the paper, and why.** Fashion-MNIST instead of CIFAR-10 (no download
-# here); Hessians on a fixed batch of `hessian_batch` training images rather than the whole
-# training set (the paper does not say how many it used; PyHessian's examples use one mini-batch);
-# the perturbed landscapes use `landscape_batch` test images; `n_networks` of the `n_shared`
-# trained networks per angle are analysed and SLQ is run on one network per angle to fit the
-# book profile into about 50 minutes on two CPU cores (printed above). The trajectories are sampled every `snapshot_every` steps for
-# the PCA (the paper records every step), but the path lengths use every step. The paper's
+# here); Hessians on a fixed batch of `hessian_batch` training images (1000 at the book profile)
+# rather than the whole training set (the paper does not say how many it used; PyHessian's examples
+# use one mini-batch); the perturbed landscapes use `landscape_batch` test images (2000); 3
+# (`n_networks`) of the 5 (`n_shared`) trained networks per angle are analysed and SLQ is run on one
+# network per angle to fit the book profile into about 50 minutes on two CPU cores (printed above).
+# The trajectories are sampled every `snapshot_every` steps (200) for the PCA (the paper records
+# every step), but the path lengths use every step. The paper's
 # eigenvector scaling for Fig 5a is not stated; we use unit eigenvectors and a common radius, so
 # the panels compare across conditions.

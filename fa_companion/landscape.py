@@ -452,25 +452,38 @@ def fig_trajectories(results: Mapping[str, Mapping[str, np.ndarray]], network: i
                      levels: int = 20) -> Figure:
     """Paper B Fig 2 b-d: each condition's training trajectory (network ``network``) projected on
     its first two principal directions, over the training loss on that plane (log-spaced contours).
-    Start ○, end ★ (θ_final, the origin)."""
+    Start ○ (θ₀), end ★ (θ_final, the origin). All panels share one logarithmic loss colour scale
+    and the same axis ranges, so that the conditions compare directly."""
+    from matplotlib.colors import LogNorm
+    from matplotlib.lines import Line2D
+
     n = len(results)
-    fig, axes = plt.subplots(1, n, figsize=(3.5 * n, 3.3), squeeze=False)
-    for ax, (label, a) in zip(axes[0], results.items()):
+    fig, axes = plt.subplots(1, n, figsize=(3.3 * n + 0.8, 3.6), squeeze=False, layout="constrained")
+    zs = [a["plane_loss"][network] for a in results.values()]
+    low = max(min(float(z.min()) for z in zs), 1e-4)
+    top = max(float(z.max()) for z in zs)
+    lv = np.geomspace(low, top, levels)
+    norm = LogNorm(vmin=low, vmax=top)
+    extent = np.array([[*a["plane_axes"][network][0][[0, -1]], *a["plane_axes"][network][1][[0, -1]]]
+                       for a in results.values()])
+    for ax, (label, a), z in zip(axes[0], results.items(), zs):
         ax.grid(False)
         xs, ys = a["plane_axes"][network]
-        z = a["plane_loss"][network].T  # rows: β (y), columns: α (x)
-        lv = np.geomspace(max(z.min(), 1e-4), z.max(), levels)
-        cs = ax.contourf(xs, ys, z, levels=lv, cmap="viridis", norm="log")
-        ax.contour(xs, ys, z, levels=lv, colors="w", linewidths=0.3, alpha=0.5)
+        cs = ax.contourf(xs, ys, np.clip(z.T, low, top), levels=lv, cmap="viridis", norm=norm)  # rows: β (y)
+        ax.contour(xs, ys, z.T, levels=lv, colors="w", linewidths=0.3, alpha=0.5)
         c = a["coords"][network]
         ax.plot(c[:, 0], c[:, 1], "-", color=_color(label) if label != "BP" else "k", lw=1.6)
         ax.plot(c[:, 0], c[:, 1], ".", color="w", ms=2.5)
         ax.plot(*c[0], "o", mfc="w", mec="k", ms=7)
         ax.plot(*c[-1], "*", color="gold", mec="k", ms=12)
         ev = a["explained"][network]
-        ax.set(title=label, xlabel=f"PC1 ({100 * ev[0]:.0f}% var.)", ylabel=f"PC2 ({100 * ev[1]:.0f}% var.)")
-        fig.colorbar(cs, ax=ax, shrink=0.85, label="training loss", format="%.2g")
-    fig.tight_layout()
+        ax.set(title=label, xlabel=f"PC1 ({100 * ev[0]:.0f}% var.)", ylabel=f"PC2 ({100 * ev[1]:.0f}% var.)",
+               xlim=(extent[:, 0].min(), extent[:, 1].max()), ylim=(extent[:, 2].min(), extent[:, 3].max()))
+        ax.set_facecolor("0.92")  # outside the plane's computed grid
+    fig.colorbar(cs, ax=axes[0].tolist(), shrink=0.85, label="training loss (shared scale)", format="%.2g")
+    markers = [Line2D([], [], ls="none", marker="o", mfc="w", mec="k", ms=7, label="start θ₀ (initialization)"),
+               Line2D([], [], ls="none", marker="*", color="gold", mec="k", ms=12, label="end θ_final (origin)")]
+    fig.legend(handles=markers, loc="outside lower center", ncol=2)
     return fig
 
 
@@ -498,12 +511,13 @@ def fig_curvature_through_training(results: Mapping[str, Mapping[str, np.ndarray
 def fig_eigen_landscapes(results: Mapping[str, Mapping[str, np.ndarray]], network: int = 0,
                          zmax: float | None = None) -> Figure:
     """Paper B Fig 5a / S10 top: test loss on θ + αv₁ + βv₂ (top-2 Hessian eigenvectors), one panel
-    per condition, common logarithmic colour scale (capped at ``zmax``)."""
+    per condition, common logarithmic colour scale (capped at ``zmax``); the colour bar takes the
+    first empty panel slot if there is one."""
     n = len(results)
-    cols = min(n, 6)
+    cols = min(n, 4)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.0 * cols + 1.0, 2.1 * rows), squeeze=False,
-                             layout="constrained")
+    fig, axes = plt.subplots(rows, cols, figsize=(2.2 * cols + (0 if rows * cols > n else 1.0), 2.3 * rows),
+                             squeeze=False, layout="constrained")
     zs = [a["landscape_loss"][network] for a in results.values()]
     top = zmax if zmax is not None else max(float(z.max()) for z in zs)
     low = max(min(float(z.min()) for z in zs), 1e-6)
@@ -512,25 +526,29 @@ def fig_eigen_landscapes(results: Mapping[str, Mapping[str, np.ndarray]], networ
         ax.grid(False)
         t = a["landscape_axis"]
         cs = ax.contourf(t, t, np.clip(z.T, low, top), levels=lv, cmap="magma", norm="log")
-        ax.set_title(label, color=_color(label) if label != "BP" else "k")
+        ax.set_title(label, color="k", fontsize=10)
         ax.set_aspect("equal")
         ax.set_xticks([t[0], 0, t[-1]], [f"{t[0]:g}", "0", f"{t[-1]:g}"])
         ax.set_yticks([t[0], 0, t[-1]], [f"{t[0]:g}", "0", f"{t[-1]:g}"])
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8.5)
     for ax in axes.flat[n:]:
         ax.axis("off")
-    for ax in axes[-1]:
-        ax.set_xlabel("α (v₁)")
+    for j in range(cols):  # the lowest panel of each column
+        axes[(n - 1 - j) // cols, j].set_xlabel("α (v₁)")
     for ax in axes[:, 0]:
         ax.set_ylabel("β (v₂)")
-    fig.colorbar(cs, ax=axes, shrink=0.8, label="test loss", format="%.2g")
+    if rows * cols > n:  # the colour bar in the first empty slot
+        cax = axes.flat[n].inset_axes([0.15, 0.05, 0.1, 0.9])
+        fig.colorbar(cs, cax=cax, label="test loss", format="%.2g")
+    else:
+        fig.colorbar(cs, ax=axes, shrink=0.8, label="test loss", format="%.2g")
     return fig
 
 
 def fig_landscape_sections(results: Mapping[str, Mapping[str, np.ndarray]], network: int = 0) -> Figure:
     """Paper B Fig 5a as cross-sections: test loss along v₁ (β = 0) and along v₂ (α = 0) through
     θ_final, all conditions overlaid and coloured by θ_init (BP grey dashed), log scale."""
-    fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.1), sharey=True)
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.1), sharey=True)
     for label, a in results.items():
         t, z = a["landscape_axis"], a["landscape_loss"][network]
         mid = len(t) // 2
@@ -540,7 +558,7 @@ def fig_landscape_sections(results: Mapping[str, Mapping[str, np.ndarray]], netw
         axes[1].plot(t, z[mid, :], **style)
     axes[0].set(xlabel="α (along v₁, β = 0)", ylabel="test loss", yscale="log")
     axes[1].set(xlabel="β (along v₂, α = 0)")
-    axes[1].legend(ncol=2, fontsize=7)
+    axes[1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5), fontsize=7.5)
     fig.tight_layout()
     return fig
 
@@ -578,7 +596,7 @@ def fig_spectral_densities(results: Mapping[str, Mapping[str, np.ndarray]], *, r
             sigma, grid = common_sigma, common_grid
         rho = spectral_density(nodes, weights, grid, sigma)
         ax.plot(grid, np.maximum(rho, floor), color=_color(label), label=label,
-                lw=2 if label in ("BP", "FA") else 1.2)
+                lw=2 if label in ("BP", "FA") else 1.2, zorder=3 if label == "BP" else 2)
         if separate:
             ax.set_title(label, color=_color(label) if label != "BP" else "k")
     for ax in (axes[-1] if separate else [flat[0]]):
@@ -587,7 +605,8 @@ def fig_spectral_densities(results: Mapping[str, Mapping[str, np.ndarray]], *, r
         ax.set(yscale="log", ylabel="density ρ_σ(λ)", ylim=(floor, None))
     if not separate:
         flat[0].legend(ncol=2, fontsize=7)
-        flat[0].set_title(f"σ = {common_sigma:.2g}", fontsize=8)
+        flat[0].set_title(f"Gaussian broadening σ = {common_sigma:.2g} ({100 * rel_sigma:g}% of the eigenvalue range)",
+                          fontsize=8.5)
     fig.tight_layout()
     return fig
 
@@ -595,16 +614,17 @@ def fig_spectral_densities(results: Mapping[str, Mapping[str, np.ndarray]], *, r
 def fig_curvature_vs_theta(thetas: Sequence[float], traces: Sequence[np.ndarray],
                            lambdas: Sequence[np.ndarray], bp_trace: np.ndarray | None = None,
                            bp_lambda: np.ndarray | None = None) -> Figure:
-    """Paper B Fig 5c-d: Hessian trace and λ_max against θ_init (mean ± SD over networks; dots:
-    networks), BP as a dashed line with a grey ± SD band."""
+    """Paper B Fig 5c-d: Hessian trace and λ_max against θ_init (mean ± SD over networks; open
+    circles just right of each mean: single networks), BP as a dashed line with a grey ± SD band."""
     fig, axes = plt.subplots(1, 2, figsize=(7.6, 3.0))
     for ax, vals, ref, name in ((axes[0], traces, bp_trace, "Hessian trace"),
                                 (axes[1], lambdas, bp_lambda, "top eigenvalue λ_max")):
         v = [np.asarray(x, dtype=float) for x in vals]
         m = np.array([x.mean() for x in v])
         s = np.array([x.std(ddof=1) if x.size > 1 else 0.0 for x in v])
-        for t, x in zip(thetas, v):
-            ax.plot(np.full(x.size, t), x, ".", color="0.6", ms=4, zorder=1)
+        dx = 0.25 * float(np.min(np.diff(thetas))) if len(thetas) > 1 else 1.0
+        for t, x in zip(thetas, v):  # beside the error bar, not under it
+            ax.plot(np.full(x.size, t + dx), x, "o", mfc="none", mec="0.35", mew=0.8, ms=3.5, zorder=4)
         ax.errorbar(thetas, m, yerr=s, fmt="o-", color=rule_color("IFA 0°"), capsize=3,
                     label="IFA (θ_init)", zorder=2)
         if float(thetas[-1]) == 90.0:

@@ -65,27 +65,39 @@ def rule_color(label: str) -> str:
 
 
 def band(ax, x: np.ndarray, center: np.ndarray, spread: np.ndarray, *, label: str, color: str,
-         alpha: float = 0.2, **line_kw) -> None:
-    """A line with a shaded ± ``spread`` band."""
+         alpha: float = 0.2, floor: float | None = None, **line_kw) -> None:
+    """A line with a shaded ± ``spread`` band.
+
+    ``floor``: a lower limit for the band's lower edge (for a log-scaled axis, a positive value
+    such as the smallest data value: a lower edge at or below 0 cannot be drawn there).
+    """
     ax.plot(x, center, color=color, label=label, **line_kw)
-    ax.fill_between(x, center - spread, center + spread, color=color, alpha=alpha, lw=0)
+    lower = center - spread if floor is None else np.maximum(center - spread, floor)
+    ax.fill_between(x, lower, center + spread, color=color, alpha=alpha, lw=0)
 
 
 def fig_alignment_angles(histories: Mapping[str, Mapping[str, np.ndarray]],
-                         layers: Sequence[int] = (1, 2)) -> Figure:
+                         layers: Sequence[int] = (1, 2), *, bands: Sequence[str] | None = None,
+                         legend_outside: bool = False) -> Figure:
     """Paper B Fig 1f / S1b-c: per-neuron alignment angle over training, one panel per layer.
 
     Line: the mean over neurons, averaged over networks; band: the SD across neurons (averaged
-    over networks), as in Paper B.
+    over networks), as in Paper B. ``bands``: the labels that get a band (default: all; with many
+    conditions, stacked bands hide the lines). ``legend_outside``: the legend right of the last
+    panel instead of on it.
     """
     fig, axes = plt.subplots(1, len(layers), figsize=(3.6 * len(layers), 3.0), squeeze=False)
     for ax, l in zip(axes[0], layers):
         for label, h in histories.items():
             epochs = np.arange(h["angle_mean"].shape[0])
-            band(ax, epochs, h["angle_mean"][:, l, :].mean(-1), h["angle_sd"][:, l, :].mean(-1),
-                 label=label, color=rule_color(label))
+            sd = h["angle_sd"][:, l, :].mean(-1)
+            band(ax, epochs, h["angle_mean"][:, l, :].mean(-1), sd if bands is None or label in bands else 0 * sd,
+                 label=label, color=rule_color(label), alpha=0.2 if bands is None or label in bands else 0.0)
         ax.set(title=f"layer {l}", xlabel="epoch", ylabel="alignment angle W∠B (°)", ylim=(-3, 100))
-    axes[0][-1].legend(loc="center right")
+    if legend_outside:
+        axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
+    else:
+        axes[0][-1].legend(loc="center right")
     fig.tight_layout()
     return fig
 
@@ -95,9 +107,11 @@ _CURVES = (("train_acc", "training accuracy (%)"), ("train_loss", "training loss
 
 
 def fig_learning_curves(histories: Mapping[str, Mapping[str, np.ndarray]],
-                        reference: str | None = "BP") -> Figure:
+                        reference: str | None = "BP", *,
+                        linestyles: Mapping[str, str] | None = None) -> Figure:
     """Paper B Fig 1g / S2: learning curves, mean ± SD over networks, with the reference
-    condition's final value as a dotted grey line."""
+    condition's final value as a dotted grey line. ``linestyles``: a matplotlib line style per
+    label (default: solid lines)."""
     fig, axes = plt.subplots(2, 2, figsize=(8.0, 5.6), sharex=True)
     axes = axes.ravel()  # a 2 × 2 grid stays legible at page width
     for ax, (key, ylabel) in zip(axes, _CURVES):
@@ -105,7 +119,7 @@ def fig_learning_curves(histories: Mapping[str, Mapping[str, np.ndarray]],
             y = h[key][1:] if key.startswith("train") else h[key]
             x = np.arange(len(h[key]))[-len(y):]
             band(ax, x, y.mean(-1), y.std(-1, ddof=1) if y.shape[-1] > 1 else 0 * y[:, 0],
-                 label=label, color=rule_color(label))
+                 label=label, color=rule_color(label), ls=(linestyles or {}).get(label, "-"))
         if reference in histories:
             ax.axhline(histories[reference][key][-1].mean(), color="0.5", ls=":", lw=1)
         ax.set(xlabel="epoch" if ax in axes[2:] else "", ylabel=ylabel)
