@@ -159,7 +159,8 @@ for label in hist:
 axes[0].set(xlabel="epoch", ylabel="test accuracy (%)", title="learning curves")
 axes[1].set(xlabel="epoch", ylabel="per-neuron angle W∠B (°)", title="layer 1", ylim=(-3, 100))
 axes[2].set(xlabel="epoch", ylabel="per-neuron angle W∠B (°)", title="layer 2", ylim=(-3, 100))
-axes[3].set(xlabel="epoch", ylabel="update angle ΔW∠ΔW_BP (°)", title="layer 0", ylim=(-3, 100))
+axes[3].set(xlabel="epoch", ylabel=r"update angle $\Delta W\angle\Delta W_\mathrm{BP}$ (°)", title="layer 0",
+            ylim=(-3, 100))
 axes[0].legend(loc="lower right", ncol=2)
 fig.tight_layout()
 
@@ -201,15 +202,20 @@ def late_angle(label, key, layers):
 
 ANGLES = {"per-neuron W∠B, layers 1-2": ("angle_mean", (1, 2)),
           "update angle, layers 0-1": ("update_angle", (0, 1))}
-angle_effect = {}
+angle_effect, angle_growth, angle_start = {}, {}, {}
 for name, (key, layers) in ANGLES.items():
     for rule in ("FA", "IFA 0°"):
-        start = hist[rule][key][0][list(layers)].mean(0).mean()
-        start_wn = hist[WN_LABELS[rule]][key][0][list(layers)].mean(0).mean()
-        c = group_comparison(late_angle(rule, key, layers), late_angle(WN_LABELS[rule], key, layers))
-        angle_effect[(name, rule)] = c
-        print(f"{name:27s} {rule:6s}: start {start:5.1f}° / {start_wn:5.1f}° (WN) → end {c['mean_a']:5.1f}° "
-              f"without WN, {c['mean_b']:5.1f}° with WN (difference {c['diff']:+.1f}°, p = {c['p']:.2g})")
+        start = hist[rule][key][0][list(layers)].mean(0)  # (networks,)
+        start_wn = hist[WN_LABELS[rule]][key][0][list(layers)].mean(0)
+        end, end_wn = late_angle(rule, key, layers), late_angle(WN_LABELS[rule], key, layers)
+        c = group_comparison(end, end_wn)
+        g = group_comparison(end - start, end_wn - start_wn)  # growth from start to end
+        angle_effect[(name, rule)], angle_growth[(name, rule)] = c, g
+        angle_start[(name, rule)] = (start.mean(), start_wn.mean())
+        print(f"{name:27s} {rule:6s}: start {start.mean():5.1f}° / {start_wn.mean():5.1f}° (WN) → end "
+              f"{c['mean_a']:5.1f}° without WN, {c['mean_b']:5.1f}° with WN (difference {c['diff']:+.1f}°, "
+              f"p = {c['p']:.2g}); growth {g['mean_a']:+5.1f}° / {g['mean_b']:+5.1f}° (WN) "
+              f"(difference {g['diff']:+.1f}°, p = {g['p']:.2g})")
 
 # %% [markdown]
 # **Finding (a).** The sentences below are computed from the numbers above.
@@ -217,18 +223,23 @@ for name, (key, layers) in ANGLES.items():
 # %%
 ifa_wn = wn_effect["IFA 0°"]
 gap_change = gap["with WN"]["diff"] - gap["without WN"]["diff"]
-ifa_angle = angle_effect[("per-neuron W∠B, layers 1-2", "IFA 0°")]
-ifa_update = angle_effect[("update angle, layers 0-1", "IFA 0°")]
 print(f"On Paper B's MLP after {mlp_epochs} epochs, WN (γ = {wn_gamma:.3g}) "
       + describe_difference(ifa_wn["diff"], ifa_wn["p"], what="IFA 0°'s test accuracy", unit=" points")
       + f"; for FA it {describe_difference(wn_effect['FA']['diff'], wn_effect['FA']['p'], what='the test accuracy', unit=' points')}"
       + f", for BP it {describe_difference(wn_effect['BP']['diff'], wn_effect['BP']['p'], what='the test accuracy', unit=' points')}.")
+noise_only = wn_effect["FA"]["p"] >= 0.05 and ifa_wn["p"] >= 0.05
 print(f"IFA's lead over FA is {gap['without WN']['diff']:+.2f} points without WN and {gap['with WN']['diff']:+.2f} "
-      f"with it: WN {'narrows' if gap_change < 0 else 'widens'} it by {abs(gap_change):.2f} points.")
-print("For IFA 0°, WN " + describe_difference(ifa_angle["diff"], ifa_angle["p"], what="the final W∠B angle", unit="°",
-                                               up="raises", down="lowers")
-      + " and " + describe_difference(ifa_update["diff"], ifa_update["p"], what="the final update angle", unit="°",
-                                     up="raises", down="lowers") + ".")
+      f"with it: WN {'narrows' if gap_change < 0 else 'widens'} it by {abs(gap_change):.2f} points"
+      + (f", within noise (WN's effect on the accuracy is not significant for FA, p = {wn_effect['FA']['p']:.2g}, "
+         f"nor for IFA 0°, p = {ifa_wn['p']:.2g})." if noise_only else "."))
+for name, what in (("per-neuron W∠B, layers 1-2", "W∠B angle"), ("update angle, layers 0-1", "update angle")):
+    c, g = angle_effect[(name, "IFA 0°")], angle_growth[(name, "IFA 0°")]
+    s0, s_wn = angle_start[(name, "IFA 0°")]
+    print(f"For IFA 0°, WN starts the {what} at {s_wn:.1f}° instead of {s0:.1f}° and "
+          + describe_difference(c["diff"], c["p"], what="its final value", unit="°", up="raises", down="lowers")
+          + f"; measured from its start the angle grows by {g['mean_a']:.1f}° without WN and {g['mean_b']:.1f}° "
+          f"with it: WN " + describe_difference(g["diff"], g["p"], what="its growth", unit="°", up="increases",
+                                                down="reduces") + ".")
 
 # %% [markdown]
 # ## (b) Does initial alignment remove the decline toward early layers?
@@ -291,7 +302,8 @@ for ax, label in zip(axes, DEEP):
         ax.plot(it, mean[:, l], color=LAYER_COLORS[l], lw=1.2, label=f"ℓ = {l}")
         ax.fill_between(it, mean[:, l] - sem[:, l], mean[:, l] + sem[:, l], color=LAYER_COLORS[l],
                         alpha=0.15, lw=0)
-    ax.set(title=label, xlabel="iteration", ylabel="ΔW_ℓ,FA∠ΔW_ℓ,BP (°)", ylim=(0, 95))
+    ax.set(title=label, xlabel="iteration", ylim=(0, 100),
+           ylabel=r"$\Delta W_{\ell,\mathrm{FA}}\angle\Delta W_{\ell,\mathrm{BP}}$ (°)")
 axes[0].legend(loc="lower right", ncol=2)
 epochs_axis = np.arange(1, deep_epochs + 1)
 for label in DEEP:
@@ -302,7 +314,8 @@ for label in DEEP:
                   color=plotting.rule_color(label))
 axes[-1].axhline(0, color="0.5", lw=0.8)
 axes[-1].set(title="decline toward early layers", xlabel="epoch", ylabel="angle at ℓ = 0 minus ℓ = 3 (°)")
-axes[-1].legend()
+axes[-1].set_ylim(top=axes[-1].get_ylim()[1] * 1.3)  # room for the legend above the bands
+axes[-1].legend(loc="upper center", ncol=len(DEEP), fontsize=8, handlelength=1.2, columnspacing=0.8)
 fig.tight_layout()
 
 # %%
@@ -362,13 +375,20 @@ for label in DEEP:
 # layers ℓ = 1 … 4 that have a feedback matrix, the angle with B_ℓ of the order-1 alignment term T¹_ℓ
 # (eq. 21), of the order-P term T^P_ℓ (P = 60 mini-batches, Paper A's T⁶⁰) and of the
 # sup-alignment term T¹_ℓ,sup (eq. 22), next to the angle of the update ΔW_ℓ itself and of the
-# weights W_ℓ. Top row FA, bottom row IFA 0°. An angle says how well a term points along B, not how
+# weights W_ℓ. Top row FA, bottom row IFA 0°. The y-axis is zoomed to the range of the terms and
+# of FA's W∠B; under IFA 0°, where W's own angle (dotted) stays far below it, its final value is
+# written in the panel. An angle says how well a term points along B, not how
 # much it moves W: that depends on the term's size and on how the terms add up over iterations,
 # which the exact decomposition after this figure measures.
 
 # %%
-TERMS = (("angle_t1", "#1b9e77", "T¹"), ("angle_tp", "#ff7f0e", f"T$^{{{P}}}$"), ("angle_tsup", "#d62728", "T¹_sup"))
+TERMS = (("angle_t1", "#1b9e77", "$T^1$"), ("angle_tp", "#ff7f0e", f"$T^{{{P}}}$"),
+         ("angle_tsup", "#d62728", r"$T^1_\mathrm{sup}$"))
 rows = ["FA", strongest]
+term_values = np.concatenate([d[label][f"{key}_mean"].ravel() for label in rows for key, _, _ in TERMS])
+y_lo, y_hi = np.nanpercentile(term_values, [0.5, 99.9])
+y_lo = min(y_lo, np.nanmin(d["FA"]["angle_wb_mean"]))  # FA's W∠B stays in view
+y_lo, y_hi = 5 * np.floor((y_lo - 1) / 5), 5 * np.ceil((y_hi + 1) / 5)  # the data's range, not 0-105°
 fig, axes = plt.subplots(len(rows), n_layers_fb, figsize=(12, 2.7 * len(rows)), sharex=True, sharey=True,
                          squeeze=False)
 for r, label in enumerate(rows):
@@ -376,15 +396,21 @@ for r, label in enumerate(rows):
     for i in range(n_layers_fb):
         ax = axes[r, i]
         for key, color, name in TERMS:
-            ax.plot(it, d[label][f"{key}_mean"][:, i], ".", ms=1.5, color=color, label=name)
-        ax.plot(it, moving_average(d[label]["angle_update_b_mean"], it, P)[:, i], color="k", lw=1, label="ΔW")
-        ax.plot(it, d[label]["angle_wb_mean"][:, i], color="0.5", lw=1.5, ls="--", label="W")
-        ax.set(title=f"{label}, ℓ = {i + 1}", ylim=(-3, 105))
+            ax.plot(it, d[label][f"{key}_mean"][:, i], ".", ms=1.5, color=color, label=name, zorder=2)
+        ax.plot(it, moving_average(d[label]["angle_update_b_mean"], it, P)[:, i], color="k", lw=0.8, ls="--",
+                label=r"$\Delta W$", zorder=3)
+        w_angle = d[label]["angle_wb_mean"][:, i]
+        ax.plot(it, w_angle, color="0.45", lw=1.8, ls=":", label="$W$", zorder=3)
+        if w_angle[-1] < y_lo:
+            ax.text(0.97, 0.05, f"W∠B below the axis (ends at {w_angle[-1]:.0f}°)", transform=ax.transAxes,
+                    ha="right", va="bottom", fontsize=7.5, color="0.35")
+        ax.set(title=f"{label}, ℓ = {i + 1}", ylim=(y_lo, y_hi))
         if r == len(rows) - 1:
             ax.set_xlabel("iteration")
-    axes[r, 0].set_ylabel("angle with B_ℓ (°)")
-axes[0, 0].legend(loc="lower left", markerscale=6, ncol=2)
-fig.tight_layout()
+    axes[r, 0].set_ylabel(r"angle with $B_\ell$ (°)")
+handles, names = axes[0, 0].get_legend_handles_labels()
+fig.legend(handles, names, loc="upper center", markerscale=6, ncol=len(names), fontsize=9)
+fig.tight_layout(rect=(0, 0, 1, 0.93))
 
 # %%
 early = slice(0, max(1, min(250 // P, deep_epochs // 2)))  # epochs that end before k = 250 (Paper A's "early")
@@ -442,8 +468,8 @@ for i, ax in enumerate(axes):
     ax.plot(it, (perp[:, i].sum(1) / along[:, i]).mean(-1), color="k", lw=1.6, label="total: tan(W∠B)")
     ax.axhline(0, color="0.6", lw=0.6)
     ax.set(title=f"{strongest}, ℓ = {i + 1}", xlabel="iteration")
-axes[0].set_ylabel("contribution to tan(W_ℓ∠B_ℓ)")
-axes[0].legend(loc="upper left")
+axes[0].set_ylabel(r"contribution to $\tan(W_\ell\angle B_\ell)$")
+axes[-1].legend(loc="lower right", fontsize=8)
 fig.tight_layout()
 
 # %%
@@ -465,7 +491,7 @@ for label in DEEP:
     final_angle = d[label]["rel_angle"][-1].mean(-1)
     print(f"{label}: W_ℓ∠B_ℓ at the end (ℓ = 1 … 4): " + " ".join(f"{a:5.1f}°" for a in final_angle))
     for p, name in enumerate(RELAXATION_PARTS[:3]):
-        print(f"   {name:20s} share of ‖w⊥‖: " + " ".join(f"{100 * v:6.1f}%" for v in perp_share[:, p])
+        print(f"   {name:20s} share of ‖w⊥‖: " + " ".join(f"{round(100 * v, 1) + 0.0:6.1f}%" for v in perp_share[:, p])
               + "   to cos: " + " ".join(f"{v:+6.3f}" for v in cos_part[:, p])
               + "   angle with B: " + " ".join(f"{v:5.1f}°" for v in angle[:, p]))
 

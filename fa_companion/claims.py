@@ -120,7 +120,7 @@ def all_or_some(flags: Iterable[bool]) -> str:
 
 def resolved_above(x: Sequence[float], y: Sequence[float]) -> bool:
     """Mean of ``x`` above mean of ``y`` by more than SD(x) + SD(y) (sample SDs): the criterion for
-    "far above" with 2-3 networks per condition, where a rank-sum test cannot reach p < 0.05."""
+    "clearly above" with 2-3 networks per condition, where a rank-sum test cannot reach p < 0.05."""
     x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
     sx = x.std(ddof=1) if x.size > 1 else 0.0
     sy = y.std(ddof=1) if y.size > 1 else 0.0

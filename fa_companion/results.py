@@ -260,14 +260,17 @@ class Result:
 def provenance_table(results: Mapping[str, Result]) -> str:
     """One line per labelled result: its wall time, device, threads, torch and git commit, as
     recorded in its provenance when it was computed (chapters print this under their stored
-    results; the lines are nbval-ignored because they depend on the machine)."""
+    results; the lines are nbval-ignored because they depend on the machine). A field missing
+    from the provenance prints as ``?``, the thread count as "threads not recorded"."""
     width = max((len(label) for label in results), default=0)
     lines = []
     for label, r in results.items():
         p = {k: v for k, v in r.provenance.items() if v is not None}
         minutes = p.get("wall_time_s", float("nan")) / 60
-        lines.append(f"{label:{width}s} {minutes:5.1f} min on {p.get('device', '?')} ({p.get('torch_threads', '?')} "
-                     f"thread(s), torch {p.get('torch', '?')}, commit {str(p.get('git_commit', '?'))[:10]})")
+        threads = (f"{p['torch_threads']} thread(s)" if "torch_threads" in p
+                   else "threads not recorded")
+        lines.append(f"{label:{width}s} {minutes:5.1f} min on {p.get('device', '?')} ({threads}, "
+                     f"torch {p.get('torch', '?')}, commit {str(p.get('git_commit', '?'))[:10]})")
     return "\n".join(lines)
 
 

@@ -427,4 +427,4 @@ def test_provenance_table_one_aligned_line_per_result():
                "IFA 0° + WN": Result("x", {}, 1, "k", {}, {}, {})}
     lines = provenance_table(results).splitlines()
     assert lines[0] == "BP            1.5 min on cpu (2 thread(s), torch 2.14.1, commit 0123456789)"
-    assert lines[1] == "IFA 0° + WN   nan min on ? (? thread(s), torch ?, commit ?)"
+    assert lines[1] == "IFA 0° + WN   nan min on ? (threads not recorded, torch ?, commit ?)"

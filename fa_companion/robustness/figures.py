@@ -21,6 +21,7 @@ __all__ = [
     "pretty",
     "fig_corruption_examples",
     "fig_corruption_accuracy",
+    "fig_corruption_gap",
     "fig_mean_corruption_vs_theta",
     "fig_attack_curves",
     "fig_attack_vs_theta",
@@ -32,8 +33,18 @@ _SHORT = {"gaussian_noise": "Gaussian", "shot_noise": "shot", "impulse_noise": "
           "zoom_blur": "zoom", "snow": "snow", "frost": "frost", "fog": "fog",
           "brightness": "bright", "contrast": "contrast", "elastic_transform": "elastic",
           "pixelate": "pixelate", "jpeg_compression": "JPEG"}
-_PATH_TITLES = {"true": "true gradient (Wᵀ)", "feedback": "own feedback (B)",
+_PATH_TITLES = {"true": r"true gradient ($W^\top$)", "feedback": "own feedback (B)",
                 "transfer": "transfer from BP (other seed)", "noise": "random ±ε signs"}
+
+
+_THETA_MARKERS = {0.0: "s", 30.0: "^", 60.0: "D", 90.0: "v"}
+
+
+def _marker(label: str) -> str:
+    """A marker per condition (BP a circle, IFA one shape per θ_init), so that conditions whose
+    blues are close stay apart."""
+    theta = _theta_of(label)
+    return "o" if theta is None else _THETA_MARKERS.get(theta, "P")
 
 
 def pretty(name: str) -> str:
@@ -84,8 +95,8 @@ def fig_corruption_accuracy(acc: np.ndarray, clean: np.ndarray, names: Sequence[
         for c, label in enumerate(labels):
             color = rule_color(label)
             m, sd = _mean_sd(acc[i, :, c])
-            ax.errorbar(xpos, m, yerr=sd, color=color, marker="o", ms=3.5, lw=1.1, capsize=2,
-                        label=label)
+            ax.errorbar(xpos, m, yerr=sd, color=color, marker=_marker(label), ms=3.5, lw=1.1,
+                        capsize=2, label=label)
             ax.axhline(100 * clean[c].mean(), color=color, ls=":", lw=1)
         ax.set(ylabel="accuracy (%)", title=f"severity {sev}")
         start = 0
@@ -96,9 +107,45 @@ def fig_corruption_accuracy(acc: np.ndarray, clean: np.ndarray, names: Sequence[
             start = stop
     axes[-1, 0].set_xticks(xpos, [pretty(n) for n in names], rotation=45, ha="right")
     handles, names_ = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names_, ncol=len(labels), loc="upper center", fontsize=7.5,
+    fig.legend(handles, names_, ncol=len(labels), loc="upper center", fontsize=9,
                bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.3 / (2.5 * s)))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / (2.5 * s)))
+    return fig
+
+
+def fig_corruption_gap(acc: np.ndarray, names: Sequence[str], labels: Sequence[str],
+                       severities: Sequence[int], reference: str = "BP") -> Figure:
+    """Each condition's accuracy minus the reference condition's (BP) per corruption, in
+    percentage points (means over networks), one panel per severity: the one- to two-point
+    differences that a full accuracy axis hides. ``acc`` (S, n_corruptions, C, K)."""
+    s = len(severities)
+    ref = list(labels).index(reference)
+    fig, axes = plt.subplots(s, 1, figsize=(8.6, 1.75 * s), squeeze=False, sharex=True,
+                             sharey=True)
+    xpos = np.arange(len(names))
+    for i, sev in enumerate(severities):
+        ax = axes[i, 0]
+        m_ref, _ = _mean_sd(acc[i, :, ref])
+        for c, label in enumerate(labels):
+            if c == ref:
+                continue
+            m, _ = _mean_sd(acc[i, :, c])
+            ax.plot(xpos, m - m_ref, color=rule_color(label), marker=_marker(label), ms=4, lw=1.1,
+                    label=label)
+        ax.axhline(0, color=rule_color(reference), ls="--", lw=1, label=reference)
+        ax.set_ylabel(f"accuracy − {reference}\n(points)")
+        ax.set_title(f"severity {sev}", fontsize=9)
+        start = 0
+        for group, members in CATEGORIES.items():
+            stop = start + len(members)
+            if list(CATEGORIES).index(group) % 2:
+                ax.axvspan(start - 0.5, stop - 0.5, color="0.5", alpha=0.08, lw=0)
+            start = stop
+    axes[-1, 0].set_xticks(xpos, [pretty(n) for n in names], rotation=45, ha="right")
+    handles, names_ = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names_, ncol=len(labels), loc="upper center", fontsize=9,
+               bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / (1.75 * s)))
     return fig
 
 
@@ -145,7 +192,8 @@ def fig_attack_curves(acc: np.ndarray, transfer: np.ndarray, eps: Sequence[float
             data = acc[a, j] if col != "transfer" else transfer[a]
             for c, label in enumerate(labels):
                 m, sd = _mean_sd(data[:, c])
-                ax.plot(eps, m, "o-", ms=2.5, color=rule_color(label), label=label, lw=1.1)
+                ax.plot(eps, m, "-", marker=_marker(label), ms=3.5, color=rule_color(label),
+                        label=label, lw=1.1)
                 ax.fill_between(eps, m - sd, m + sd, color=rule_color(label), alpha=0.15, lw=0)
             ax.axvline(0.03, color="0.6", ls=":", lw=0.8)
             if a == 0:
@@ -154,7 +202,7 @@ def fig_attack_curves(acc: np.ndarray, transfer: np.ndarray, eps: Sequence[float
                 ax.set_ylabel(f"{method.upper()}\naccuracy (%)")
             if a == len(methods) - 1:
                 ax.set_xlabel("ε (L∞)")
-    axes[0, -1].legend(fontsize=7)
+    axes[0, -1].legend(fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -193,7 +241,7 @@ def fig_attack_vs_theta(acc_eps: np.ndarray, transfer_eps: np.ndarray, labels: S
         if a == 0:
             ax.set_ylabel("accuracy under attack (%)")
     handles, names = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=3, fontsize=7, bbox_to_anchor=(0.5, 0.0))
+    fig.legend(handles, names, loc="lower center", ncol=3, fontsize=8, bbox_to_anchor=(0.5, 0.0))
     fig.tight_layout(rect=(0, 0.14, 1, 1))
     return fig
 
