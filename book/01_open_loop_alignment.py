@@ -45,7 +45,8 @@
 #
 # **What we run.** Everything here is synthetic and cheap, so the **book profile** uses the
 # paper's sizes: 10 000 draws per histogram (1000 for claim 7, the paper's n), and 30
-# repetitions × 2000 iterations (η = 0.003, the paper's open-loop learning rate) for the
+# repetitions × 2000 iterations (η = 0.003, the paper's rate for the open-loop runs of Fig 3; it
+# states none for Fig 1) for the
 # simulated networks, all repetitions of a condition in one batched simulation
 # (`fa_companion.openloop.simulate`). The **ci profile** runs the same code with fewer draws,
 # repetitions and iterations: its numbers only check the pipeline.

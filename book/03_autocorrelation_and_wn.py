@@ -61,7 +61,8 @@
 # ReLU's derivative, δ₂ = E ⊙ f'(Z₂). An output unit whose pre-activation is negative for the whole
 # batch then receives no error, its weights never move again, and it stays dead; with WN (every
 # column of W₁ kept at norm γ = 1, so that each update is a large step on a small sphere) most
-# output units die within a few thousand iterations in our simulations. The paper does not mention
+# output units die within a few thousand iterations in our simulations when E or X changes
+# quickly (small β or β_X; the sweep tables below print the dead shares). The paper does not mention
 # this. We therefore run every experiment twice, with the same random numbers: **as written**
 # (δ₂ = E ⊙ f'(Z₂)) and with the error imposed directly on the output, **δ₂ = E**, and give a
 # verdict for each.
@@ -207,6 +208,11 @@ fig = plotting_theory.fig_sweep([
 ], panel_size=(3.6, 2.8), styles=STYLES, ncols=2)
 
 # %%
+def deg(v):
+    """An angle for the tables, or a dash where every repetition's output units died (no update)."""
+    return f"{v:6.2f}°" if np.isfinite(v) else "     — (all outputs dead)"
+
+
 def sweep_table(sweep, symbol):
     """Final W₁∠Bᵀ and ΔW₀ angle per value, WN vs no WN (Welch t-test), the share of dead output
     units, and a one-way ANOVA over the swept values (without WN) for the parameter's effect."""
@@ -218,7 +224,7 @@ def sweep_table(sweep, symbol):
         p = stats.ttest_ind(no, yes, equal_var=False).pvalue
         out[b] = (no.mean(), yes.mean(), p, dno.mean() if dno.size else np.nan, dyes.mean() if dyes.size else np.nan)
         print(f"  {symbol} = {b:.1f}: W₁∠Bᵀ no WN {no.mean():6.2f}°, WN {yes.mean():6.2f}° (Welch p {fmt_p(p)});  "
-              f"ΔW₀ angle {out[b][3]:6.2f}° → {out[b][4]:6.2f}°;  dead outputs {dead_no:3.0f}% → {dead_yes:3.0f}%")
+              f"ΔW₀ angle {deg(out[b][3])} → {deg(out[b][4])};  dead outputs {dead_no:3.0f}% → {dead_yes:3.0f}%")
     groups = [finite(sweep[(b, False)].arrays["angle_w1_bt_final"]) for b in BETAS]
     anova = stats.f_oneway(*groups).pvalue
     rho = stats.spearmanr(np.repeat(BETAS, [len(g) for g in groups]), np.concatenate(groups)).statistic

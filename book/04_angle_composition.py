@@ -288,5 +288,5 @@ claims.report("04_angle_composition", profile, [
 # practice, which is presumably why the paper does not discuss it. (ii) We renormalize A after
 # Gram-Schmidt (see above). (iii) The paper gives neither its sample sizes nor its t-test; we use
 # Welch's two-sample test on independent draws of n = 1000 per angle (book profile), so the
-# p-values depend on n: the shifts of the mean are a few hundredths of a degree, against SDs of 1-3°.
+# p-values depend on n: the shifts of the mean are at most a few tenths of a degree, against SDs of 1-3°.
 # The ci profile uses far fewer samples and its numbers only check the pipeline.

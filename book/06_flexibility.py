@@ -226,7 +226,7 @@ for eta in sens_lrs:
 for (eta, smoothing), (rng, sd) in spread.items():
     print(f"  η = {eta:g}{', LS' if smoothing else '    '}: phase-2 medians over γ: range {rng:.1f} points, "
           f"SD {sd:.1f}; γ within 90% of the best at this η: "
-          f"{{{', '.join(f'{g:g}' for g in good[(eta, smoothing)])}}}")
+          f"{', '.join(f'{g:g}' for g in good[(eta, smoothing)]) or 'none'}")
 
 # %% [markdown]
 # ## Verdicts
@@ -261,7 +261,7 @@ claims.report("06_flexibility", profile, [
 # Fashion-MNIST: without WN, both BP and FA lose a large part of their accuracy when the codes change
 # and do not regain it in 100 epochs, while FA + WN (γ = 0.6) regains most of it. The other half
 # does not carry over: **BP + WN is unstable** at γ = 0.6 and η = 3e-4 (as at γ = 1, η = 5e-4 in
-# chapter 05): its accuracy peaks within the first epochs and then decays, long before the switch,
+# chapter 05): its accuracy peaks early in phase 1 and decays again before the switch,
 # so "FA + WN ≈ BP + WN" fails because BP + WN fails, not because FA + WN does. That this is the
 # dynamics and not our code: `tests/test_deep.py` checks step for step that our BP + WN equals
 # autograd + `torch.optim.SGD` + the in-place projection, and an independent run of that loop in

@@ -142,7 +142,8 @@ print(f"FA aligns (angle falls by > 1°): {fa_aligns}; IFA relaxes (angle rises 
 # ## Fig 1g and Fig S2: learning curves
 #
 # Mean ± SD over networks. Training loss and accuracy are the running means over each epoch's
-# mini-batches (epoch 0: a full pass at initialization); the dotted line is BP's final value.
+# mini-batches, from epoch 1; the test curves start at initialization (epoch 0). The dotted line is
+# BP's final value.
 
 # %%
 fig = plotting.fig_learning_curves(histories)
@@ -223,7 +224,8 @@ claims.report("07_initial_alignment", profile, [
 # At the book profile (Fashion-MNIST, ten networks per rule, 30 epochs) the qualitative story of
 # Paper B's Fig 1 carries over: the angle dynamics have the shape the paper describes (FA aligns
 # slowly from 90°, mostly in the output layer; IFA relaxes from 0° but stays far better aligned than
-# FA), IFA's learning curves lie on BP's, and IFA beats FA by a clear and significant margin.
+# FA), IFA's test curves lie on BP's (its training accuracy runs slightly below, 93.7 against
+# 94.9 %), and IFA beats FA by a clear and significant margin.
 #
 # The claim that does **not** carry over is "IFA is not significantly different from BP". Ten
 # networks per rule resolve a gap of a few tenths of a point, and IFA's gap to BP is of that size and
@@ -232,8 +234,9 @@ claims.report("07_initial_alignment", profile, [
 # to FA's), not as equivalence.
 #
 # The update angles add what the weight angles do not show: IFA's hidden-layer updates stay much
-# closer to the true gradient than FA's throughout training, and the first layer, whose error passes
-# through two feedback matrices, is where both rules deviate most.
+# closer to the true gradient than FA's throughout training. IFA's updates deviate most in the
+# first layer, whose error passes through two feedback matrices (47° against 16° at the end); FA's
+# deviate more in the second (79° against 68°).
 #
 # **Where we differ from the paper, and why.** Fashion-MNIST instead of CIFAR-10 (no download
 # here); Fashion-MNIST is easier for MLPs, so absolute accuracies are not comparable with the
