@@ -176,7 +176,7 @@ for c, r in sims.items():
 fig = plotting_theory.fig_angle_histograms(
     {"W₁[k≫1]∠Bᵀ = BᵀEᵀXXᵀE∠Bᵀ (eq. S11)": {f"cond. {c}: {CONDITIONS[c][1]}": r.arrays["angle"]
                                            for c, r in draws.items()}},
-    xlabel="angle (°)", reference=None, ncols=1, panel_size=(7.0, 3.0), bins=120)
+    xlabel="angle (°)", reference=None, ncols=1, panel_size=(7.0, 3.0), bins=120, legend="outside")
 
 # %%
 fig = plotting_theory.fig_eigen_arrangement(
@@ -262,7 +262,7 @@ fig = plotting_theory.fig_angle_histograms(
     {"AB∠A, A and B 100×100": {"": ab.arrays["angle"]},
      "v∠Mv, M 50×50": {"PSD, rank 50": psd_full["psd"], "PSD, rank 10": psd_low["psd"],
                               "symmetric indefinite": psd_full["indefinite"], "random": psd_full["random"]}},
-    xlabel="angle (°)", ncols=2, share_x=False, panel_size=(3.6, 2.6))
+    xlabel="angle (°)", ncols=2, share_x=False, panel_size=(3.6, 2.6), legend="outside")
 
 # %%
 a = ab.arrays["angle"].astype(float)

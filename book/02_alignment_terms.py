@@ -147,12 +147,12 @@ fig = plotting_theory.fig_angle_histograms(
     {"Bᵀ∠BᵀM¹_sym (linear)": {labels[c]: r.arrays["angle_sym"] for c, r in lin.items()},
      "Bᵀ∠T¹_aln[1] (linear, Fig 2C)": {labels[c]: r.arrays["angle_t"] for c, r in lin.items()},
      "Bᵀ∠T¹_aln[1] (random ReLU masks, Fig 2D)": {labels[c]: r.arrays["angle_t"] for c, r in nonlin.items()}},
-    xlabel="angle (°)", ncols=1, panel_size=(7.5, 2.4), bins=150)
+    xlabel="angle (°)", ncols=1, panel_size=(7.5, 2.4), bins=150, legend="shared")
 
 # %%
 fig = plotting_theory.fig_angle_histograms(
     {"‖BᵀM¹_skew‖ / ‖BᵀM¹_sym‖": {labels[c]: r.arrays["ratio"] for c, r in lin.items() if c not in (5, 6)}},
-    xlabel="ratio", ncols=1, panel_size=(7.5, 2.4), bins=120, reference=None)
+    xlabel="ratio", ncols=1, panel_size=(7.5, 2.4), bins=120, reference=None, legend="upper right")
 
 # %%
 print(f"{'condition':32s} {'T¹∠Bᵀ linear':>16s} {'p (vs 90°)':>10s} {'M_sym':>8s} {'skew/sym':>9s} "
@@ -225,7 +225,7 @@ fig = plotting_theory.fig_trace_panels([
      {lab: (x, r.arrays["angle_w1_bt_mean"], r.arrays["angle_w1_bt_sem"]) for lab, r in fig3.items()}),
     ("Fig 3B: ΔW₀,FA∠ΔW₀,BP (moving average 60)", "angle (°)",
      {lab: (x[:-1], r.arrays["angle_dw0_mean"], r.arrays["angle_dw0_sem"]) for lab, r in fig3.items()}),
-], legend_panels=[0])
+], legend_below=True)
 
 # %%
 def fig3_table(runs):
@@ -260,7 +260,7 @@ fig = plotting_theory.fig_trace_panels([
      {lab: (x, r.arrays["angle_w1_bt_mean"], r.arrays["angle_w1_bt_sem"]) for lab, r in fig3_linout.items()}),
     ("ΔW₀,FA∠ΔW₀,BP (MA 60), δ₂ = E", "angle (°)",
      {lab: (x[:-1], r.arrays["angle_dw0_mean"], r.arrays["angle_dw0_sem"]) for lab, r in fig3_linout.items()}),
-], legend_panels=[0])
+], legend_below=True)
 fig3_table(fig3_linout)
 
 # %% [markdown]

@@ -162,7 +162,8 @@ def fig4_panels(variant):
                     plotting.band(ax, x, r[f"{trace}_mean"], r[f"{trace}_sem"], color=plotting_theory.condition_color(j),
                                   label=f"{symbol} = {b:g}" if wn else None, ls="-" if wn else "--", lw=1)
             ax.set(title=f"{variant}, {fixed}: {title}", xlabel="iteration k", ylabel="angle (°)")
-        row[1].legend(fontsize=7, ncol=2, title="solid: WN, dashed: no WN", title_fontsize=7)
+        row[1].legend(fontsize=7, title="solid: WN,\ndashed: no WN", title_fontsize=7,
+                      loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
     return fig
 

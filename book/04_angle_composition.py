@@ -166,14 +166,14 @@ diag = np.asarray(DIAGONAL)
 frac_below = (diag_lin < diag[:, None]).mean(1)
 frac_below_non = (diag_non < diag[:, None]).mean(1)
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2))
-shown = {10.0: "0.75", 30.0: "0.6", 60.0: "0.45", 80.0: "0.3", 87.5: "#d62728"}
+shown = {10.0: "0.6", 30.0: "0.48", 60.0: "0.36", 80.0: "0.2", 87.5: "#d62728"}
 for theta, color in shown.items():
     i = DIAGONAL.index(theta)
     axes[0].hist(diag_lin[i], bins=np.arange(0, 100, 0.5), color=color, alpha=0.8,
                  label=f"θ₁ = θ₂ = {theta:g}°", histtype="stepfilled")
     axes[0].axvline(theta, color=color, ls=":", lw=1)
 axes[0].set(xlabel="θ₃ = B₂B₁∠W₂ᵀW₁ᵀ (°)", ylabel="count", title="linear, θ₁ = θ₂ = θ (dotted)")
-axes[0].legend(loc="upper left")
+axes[0].legend(loc="upper left", bbox_to_anchor=(0.46, 1.0))
 axes[1].plot(diag, frac_below, "o-", ms=3, color="0.2", label="linear")
 axes[1].plot(diag, frac_below_non, "s-", ms=3, color="C1", label="ReLU masks")
 axes[1].axvspan(85, 90, color="#d62728", alpha=0.12, lw=0, label="85°-90° (paper)")
@@ -239,7 +239,7 @@ ax2.axhline(0.1, color="k", ls=":", lw=0.8)
 ax2.set_ylabel("p-value (dotted: 0.1)", color="k")
 ax2.grid(False)
 handles = axes[1].get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
-axes[1].legend(handles=handles, loc="lower center")
+axes[1].legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
 fig.tight_layout()
 print(f"uniform populations: mean θ₃ {t3.mean():.2f}° (linear) vs {n3.mean():.2f}° (ReLU masks), "
       f"Welch t-test p = {p_uniform:.2f}; SD {t3.std():.2f}° vs {n3.std():.2f}°")

@@ -179,8 +179,9 @@ def smooth(key, label):
 
 fig, axes = plt.subplots(3, 2, figsize=(10, 8.4), sharex=True)
 for row, (panels, solid, dashed) in enumerate(PAIRS):
-    for col, (key, layers, ylabel) in enumerate((("angle_wb", range(1, 5), "W_ℓ∠B_ℓᵀ (°)"),
-                                                  ("angle_update", range(0, 4), "ΔW_ℓ,FA∠ΔW_ℓ,BP (°)"))):
+    for col, (key, layers, ylabel) in enumerate((("angle_wb", range(1, 5), r"W$_\ell$∠B$_\ell^\mathrm{T}$ (°)"),
+                                                  ("angle_update", range(0, 4),
+                                                   r"ΔW$_{\ell,\mathrm{FA}}$∠ΔW$_{\ell,\mathrm{BP}}$ (°)"))):
         ax = axes[row, col]
         for label, ls in ((solid, "-"), (dashed, "--")):
             mean, sem = smooth(key, label)
@@ -248,8 +249,8 @@ for label, ls in (("FA", "-"), ("BP", ":")):
     for l in range(5):
         axes[0].plot(x, h[label]["w_norm_mean"][:, l], ls=ls, color=LAYER_COLORS[l],
                      label=f"ℓ = {l}" if ls == "-" else None)
-axes[0].axhline(float(h["FA"]["b_norm_mean"][0, 1]), color="0.5", lw=0.8, ls="--", label="‖B_ℓ‖ (hidden)")
-axes[0].set(xlabel="iteration", ylabel="‖W_ℓ‖_F", title="Fig 6G: FA (solid), BP (dotted)")
+axes[0].axhline(float(h["FA"]["b_norm_mean"][0, 1]), color="0.5", lw=0.8, ls="--", label=r"‖B$_\ell$‖ (hidden)")
+axes[0].set(xlabel="iteration", ylabel=r"‖W$_\ell$‖$_\mathrm{F}$", title="Fig 6G: FA (solid), BP (dotted)")
 axes[0].legend(ncol=2, loc="upper left")
 ep = np.arange(epochs + 1)
 for label, color, ls in (("BP", "0.15", "--"), ("BP + WN", "0.15", "-"), ("FA", "#d62728", "--"),
@@ -305,7 +306,7 @@ def normalized(a):
 
 
 fig, axes = plt.subplots(1, 2, figsize=(10, 3.2), sharey=True)
-for ax, a, title in ((axes[0], acf_l, "Fig 7A: elements of L_ℓ"), (axes[1], acf_d, "Fig 7B: elements of δ_ℓ")):
+for ax, a, title in ((axes[0], acf_l, r"Fig 7A: elements of L$_\ell$"), (axes[1], acf_d, r"Fig 7B: elements of δ$_\ell$")):
     na = normalized(a)
     for l in range(a.shape[0]):
         for e in range(min(2, a.shape[1])):
@@ -335,22 +336,26 @@ print(f"δ_ℓ: mean normalized ACF at multiples of P = {acf_delta_multiples:.2f
 
 # %%
 TERMS_PLOT = (("angle_t1", "#1b9e77", "T¹"), ("angle_tp", "#ff7f0e", f"T$^{{{P}}}$"),
-              ("angle_tsup", "#d62728", "T¹_sup"))
+              ("angle_tsup", "#d62728", r"T$^1_\mathrm{sup}$"))
 fig, axes = plt.subplots(2, 4, figsize=(12, 5.2), sharex=True, sharey=True)
 for row, label in enumerate(("FA", "FA + WN")):
     x = h[label]["rec_iter"]
     for i, l in enumerate(range(1, 5)):
         ax = axes[row, i]
         for key, color, name in TERMS_PLOT:
-            ax.plot(x, h[label][f"{key}_mean"][:, i], ".", ms=1.5, color=color, label=name)
+            ax.plot(x, h[label][f"{key}_mean"][:, i], ".", ms=1.5, color=color, label=name,
+                    zorder=3 if key == "angle_tsup" else 2)  # T¹_sup above the ΔW line
         ax.plot(x, moving_average(h[label]["angle_update_b_mean"], x, P)[:, i], color="k", lw=1,
-                label="ΔW_FA")
+                label=r"ΔW$_\mathrm{FA}$")
         ax.axhline(90, color="0.5", lw=0.6)
-        ax.set(title=f"{label}, ℓ = {l}", ylim=(55, 105))
+        ax.set(title=f"{label}, ℓ = {l}")
         if row == 1:
             ax.set_xlabel("iteration")
-    axes[row, 0].set_ylabel("angle with B_ℓᵀ (°)")
-axes[0, 0].legend(loc="lower right", markerscale=6)
+    axes[row, 0].set_ylabel(r"angle with B$_\ell^\mathrm{T}$ (°)")
+shown_angles = np.concatenate([h[label][f"{key}_mean"].ravel() for label in ("FA", "FA + WN")
+                               for key in ("angle_t1", "angle_tp", "angle_tsup", "angle_update_b")])
+axes[0, 0].set_ylim(np.floor(np.nanmin(shown_angles)) - 1, np.ceil(np.nanmax(shown_angles)) + 1)  # the ~1° WN effect stays visible
+axes[0, -1].legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), markerscale=6)
 fig.tight_layout()
 
 # Windows in epochs: "early" = the epochs that end before iteration 250 (the paper's k < 250),

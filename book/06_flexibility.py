@@ -122,7 +122,7 @@ for label, a in h8.items():
 axes[0].axvline(epochs_phase, color="0.5", ls=":", lw=1)
 axes[0].set(xlabel="epoch", ylabel="test accuracy (%)", title="Fig 8A: new codes at the dotted line",
             ylim=(0, 100))
-axes[0].legend(loc="lower right")
+axes[0].legend(loc="lower left", bbox_to_anchor=(0.1, 0.0))
 zbins = np.linspace(-6, 4, 101)
 for label, a in h8.items():
     z = a["z_switch"].ravel()
@@ -196,11 +196,11 @@ for eta in sens_lrs:
                         color=color, ms=4, capsize=2, lw=0.8,
                         label=f"η = {eta:g}{', LS' if smoothing else ''}")
 for ax, title, ylabel in ((axes[0], f"Fig S2: test accuracy, epoch {s_end1}", "test accuracy (%)"),
-                          (axes[1], f"Fig S2: ΔW_FA∠ΔW_BP, epoch {s_end1}", "mean over ℓ = 0-3 (°)"),
+                          (axes[1], rf"Fig S2: ΔW$_{{\mathrm{{FA}}}}$∠ΔW$_{{\mathrm{{BP}}}}$, epoch {s_end1}", "mean over ℓ = 0-3 (°)"),
                           (axes[2], f"Fig S3: test accuracy after the switch, epoch {s_end2}", "test accuracy (%)")):
     ax.set(xticks=xpos, xticklabels=xlabels, xlabel="γ (WN)", title=title, ylabel=ylabel)
     ax.title.set_fontsize(8.5)
-axes[2].legend(loc="lower right")
+axes[2].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 
 # %%

@@ -125,7 +125,10 @@ print(f"one transport: {words:,} words ({words * 4 / 2**20:.2f} MiB); "
 # so its angle is 0° by definition.
 
 # %%
-fig = plotting.fig_alignment_angles(histories, layers=(1, 2))
+fig = plotting.fig_alignment_angles(histories, layers=(1, 2), legend_outside=True)
+for ax in fig.axes:
+    ax.set_ylim(-3, 115)  # room for the FA band (mean + SD runs past 100°)
+fig.tight_layout()
 
 # %%
 angle = {label: h["angle_mean"][:, :, :].mean(-1) for label, h in histories.items()}
@@ -195,7 +198,7 @@ for ax, l in zip(axes, (0, 1)):
         u = h["update_angle"][:, l, :]
         plotting.band(ax, np.arange(len(u)), u.mean(-1), u.std(-1), label=label,
                       color=plotting.rule_color(label))
-    ax.set(title=f"layer {l}", xlabel="epoch", ylabel="update angle ΔW∠ΔW_BP (°)", ylim=(-3, 100))
+    ax.set(title=f"layer {l}", xlabel="epoch", ylabel=r"update angle ΔW∠ΔW$_\mathrm{BP}$ (°)", ylim=(-3, 100))
 axes[0].legend()
 fig.tight_layout()
 for label, h in histories.items():

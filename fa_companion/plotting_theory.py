@@ -29,10 +29,13 @@ def condition_color(i: int) -> str:
 
 def fig_angle_histograms(panels: Mapping[str, Mapping[str, np.ndarray]], *, xlabel: str,
                          bins: int | np.ndarray = 60, ncols: int = 3, reference: float | None = 90.0,
-                         panel_size=(2.6, 2.0), share_x: bool = True) -> Figure:
+                         panel_size=(2.6, 2.0), share_x: bool = True,
+                         legend: str = "upper left") -> Figure:
     """Small multiples: one panel per entry of ``panels`` (title → {label: values}), each a
     density histogram per label with its mean marked; ``reference`` draws a dotted vertical line
-    (90°: no alignment)."""
+    (90°: no alignment). ``legend``: a matplotlib legend location inside each panel with more
+    than one label, ``"outside"`` (right of each such panel) or ``"shared"`` (one legend below
+    the grid, from the first such panel)."""
     n = len(panels)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
@@ -53,13 +56,22 @@ def fig_angle_histograms(panels: Mapping[str, Mapping[str, np.ndarray]], *, xlab
             ax.axvline(reference, color="0.3", ls=":", lw=1)
         ax.set_title(title)
         ax.set_yticks([])
-        if len(groups) > 1:
-            ax.legend(loc="upper left")
+        if k % ncols == 0:
+            ax.set_ylabel("density")
+        if len(groups) > 1 and legend == "outside":
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        elif len(groups) > 1 and legend != "shared":
+            ax.legend(loc=legend)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     for ax in axes[-1]:
         ax.set_xlabel(xlabel)
     fig.tight_layout()
+    if legend == "shared":
+        first = next((ax for ax, g in zip(axes.flat, panels.values()) if len(g) > 1), None)
+        if first is not None:
+            fig.legend(*first.get_legend_handles_labels(), loc="upper center",
+                       bbox_to_anchor=(0.5, 0.0), ncol=3)
     return fig
 
 
@@ -87,10 +99,12 @@ def fig_eigen_arrangement(spectra: Mapping[str, Mapping[str, np.ndarray]], *,
 def fig_trace_panels(panels: Sequence[tuple[str, str, Mapping[str, tuple]]], *, ncols: int = 2,
                      panel_size=(3.7, 2.7), logy: Sequence[bool] | None = None,
                      logx: Sequence[bool] | None = None,
-                     legend_panels: Sequence[int] | None = None) -> Figure:
+                     legend_panels: Sequence[int] | None = None,
+                     legend_below: bool = False) -> Figure:
     """One panel per ``(title, ylabel, {label: (x, mean, sem)})``: mean ± SEM bands; a
     ``(x, y, None)`` entry is drawn as a dashed reference line (an asymptote). Legends on the
-    panels listed in ``legend_panels`` (default: all)."""
+    panels listed in ``legend_panels`` (default: all); ``legend_below``: instead one legend
+    below the grid, from the first panel's labels."""
     n = len(panels)
     nrows = int(np.ceil(n / ncols))
     fig, axes = plt.subplots(nrows, ncols, figsize=(panel_size[0] * ncols, panel_size[1] * nrows),
@@ -107,11 +121,14 @@ def fig_trace_panels(panels: Sequence[tuple[str, str, Mapping[str, tuple]]], *, 
         if logx is not None and logx[k]:
             ax.set_xscale("log")
         ax.set(title=title, ylabel=ylabel, xlabel="iteration k")
-        if legend_panels is None or k in legend_panels:
+        if not legend_below and (legend_panels is None or k in legend_panels):
             ax.legend(fontsize=7)
     for ax in axes.flat[n:]:
         ax.set_visible(False)
     fig.tight_layout()
+    if legend_below:
+        fig.legend(*axes.flat[0].get_legend_handles_labels(), loc="upper center",
+                   bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7)
     return fig
 
 
