@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from toy_data import toy_classes
+from toy_data import TOY_DEEP_SIZES, toy_deep_config, toy_deep_data
 
 from fa_companion.deep import (
     DeepConfig,
@@ -21,13 +21,9 @@ from fa_companion.deep import (
 from fa_companion.feedback import feedback_linear
 from fa_companion.normalize import neuron_norms
 
-SIZES = (12, 9, 8, 7, 9)  # d = 4 weight layers; output 9 = 3 classes × 3-hot
-CFG = DeepConfig(sizes=SIZES, n_hot=3, n_classes=3, batch_size=16, epochs=2, dtype="float64",
-                 record_dense=5, record_every=2, init_sd=0.3, eval_batch=10)
-
-
-def _data(**kwargs):
-    return toy_classes(SIZES[0], **kwargs)
+SIZES = TOY_DEEP_SIZES
+CFG = toy_deep_config(record_every=2)
+_data = toy_deep_data
 
 
 def _autograd_updates(net: DeepNet, x, target, rule: str):

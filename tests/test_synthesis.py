@@ -9,7 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from toy_data import toy_classes
+from toy_data import TOY_DEEP_SIZES, toy_deep_config, toy_deep_data
 
 from fa_companion.deep import DeepConfig, DeepMember, DeepNet, alignment_terms, train_deep
 from fa_companion.metrics import frobenius_angle
@@ -26,13 +26,9 @@ from fa_companion.synthesis import (
     run_relaxation,
 )
 
-SIZES = (12, 9, 8, 7, 9)  # d = 4 weight layers; output 9 = 3 classes × 3-hot
-CFG = DeepConfig(sizes=SIZES, n_hot=3, n_classes=3, batch_size=16, epochs=2, dtype="float64",
-                 record_dense=5, record_every=1, init_sd=0.3, eval_batch=10)
-
-
-def _data(**kwargs):
-    return toy_classes(SIZES[0], **kwargs)
+SIZES = TOY_DEEP_SIZES
+CFG = toy_deep_config()
+_data = toy_deep_data
 
 
 # --------------------------------------------------------------------------------------------

@@ -83,6 +83,25 @@ def fig_corruption_examples(clean: np.ndarray, examples: np.ndarray, names: Sequ
     return fig
 
 
+def _shade_categories(ax) -> None:
+    """Grey bands behind every other corruption group (noise, blur, weather, digital)."""
+    start = 0
+    for k, members in enumerate(CATEGORIES.values()):
+        stop = start + len(members)
+        if k % 2:
+            ax.axvspan(start - 0.5, stop - 0.5, color="0.5", alpha=0.08, lw=0)
+        start = stop
+
+
+def _finish_corruption_panels(fig: Figure, axes, names: Sequence[str], n_labels: int,
+                              panel_height: float) -> None:
+    """Corruption names under the bottom panel and one legend (from the top panel) above all."""
+    axes[-1, 0].set_xticks(np.arange(len(names)), [pretty(n) for n in names], rotation=45, ha="right")
+    handles, texts = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, texts, ncol=n_labels, loc="upper center", fontsize=9, bbox_to_anchor=(0.5, 1.0))
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / (panel_height * len(axes))))
+
+
 def fig_corruption_accuracy(acc: np.ndarray, clean: np.ndarray, names: Sequence[str],
                             labels: Sequence[str], severities: Sequence[int]) -> Figure:
     """Paper B Fig 6b / S11b-e (left): accuracy per corruption (markers, solid) and clean accuracy
@@ -99,17 +118,8 @@ def fig_corruption_accuracy(acc: np.ndarray, clean: np.ndarray, names: Sequence[
                         capsize=2, label=label)
             ax.axhline(100 * clean[c].mean(), color=color, ls=":", lw=1)
         ax.set(ylabel="accuracy (%)", title=f"severity {sev}")
-        start = 0
-        for group, members in CATEGORIES.items():
-            stop = start + len(members)
-            if list(CATEGORIES).index(group) % 2:
-                ax.axvspan(start - 0.5, stop - 0.5, color="0.5", alpha=0.08, lw=0)
-            start = stop
-    axes[-1, 0].set_xticks(xpos, [pretty(n) for n in names], rotation=45, ha="right")
-    handles, names_ = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names_, ncol=len(labels), loc="upper center", fontsize=9,
-               bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / (2.5 * s)))
+        _shade_categories(ax)
+    _finish_corruption_panels(fig, axes, names, len(labels), panel_height=2.5)
     return fig
 
 
@@ -135,17 +145,8 @@ def fig_corruption_gap(acc: np.ndarray, names: Sequence[str], labels: Sequence[s
         ax.axhline(0, color=rule_color(reference), ls="--", lw=1, label=reference)
         ax.set_ylabel(f"accuracy − {reference}\n(points)")
         ax.set_title(f"severity {sev}", fontsize=9)
-        start = 0
-        for group, members in CATEGORIES.items():
-            stop = start + len(members)
-            if list(CATEGORIES).index(group) % 2:
-                ax.axvspan(start - 0.5, stop - 0.5, color="0.5", alpha=0.08, lw=0)
-            start = stop
-    axes[-1, 0].set_xticks(xpos, [pretty(n) for n in names], rotation=45, ha="right")
-    handles, names_ = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, names_, ncol=len(labels), loc="upper center", fontsize=9,
-               bbox_to_anchor=(0.5, 1.0))
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / (1.75 * s)))
+        _shade_categories(ax)
+    _finish_corruption_panels(fig, axes, names, len(labels), panel_height=1.75)
     return fig
 
 
