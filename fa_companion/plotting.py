@@ -90,9 +90,11 @@ def fig_alignment_angles(histories: Mapping[str, Mapping[str, np.ndarray]],
     for ax, l in zip(axes[0], layers):
         for label, h in histories.items():
             epochs = np.arange(h["angle_mean"].shape[0])
-            sd = h["angle_sd"][:, l, :].mean(-1)
-            band(ax, epochs, h["angle_mean"][:, l, :].mean(-1), sd if bands is None or label in bands else 0 * sd,
-                 label=label, color=rule_color(label), alpha=0.2 if bands is None or label in bands else 0.0)
+            mean, sd = h["angle_mean"][:, l, :].mean(-1), h["angle_sd"][:, l, :].mean(-1)
+            if bands is None or label in bands:
+                band(ax, epochs, mean, sd, label=label, color=rule_color(label))
+            else:
+                ax.plot(epochs, mean, color=rule_color(label), label=label)
         ax.set(title=f"layer {l}", xlabel="epoch", ylabel="alignment angle W∠B (°)", ylim=(-3, 100))
     if legend_outside:
         axes[0][-1].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
