@@ -2,7 +2,12 @@
 
 A claim is a :class:`Claim` record in :data:`CLAIMS`: its id, the paper, the figure or table, the
 statement, how the book checks it (the statistic and the threshold, fixed before the book-profile
-numbers were seen) and the chapter that checks it. A chapter computes each check from its stored
+numbers were seen) and the chapter that checks it; and, from the paper's modules' ``SOURCES``, the
+paper's own sentence (``quote``, verbatim, with its ``section``), the ``reading`` of the paper the
+check takes where the paper can be read two ways (its text or its authors' code; two readings of an
+equation), the paper's own number (``paper_value``: a value, a P value, a direction, or "figure
+only") and the ``basis`` of the verdict ("measured", or "by construction" for an accounting
+identity, which the counts keep apart). A chapter computes each check from its stored
 results with :func:`evaluate`, which calls the claim's function in :data:`CHECKS` (pure functions
 of arrays in :mod:`fa_companion.claims_paper_a` and :mod:`fa_companion.claims_paper_b`,
 unit-tested on synthetic results that must pass and fail; every claim has one except Paper B's
@@ -13,7 +18,9 @@ executes every chapter from ``book/results/`` first). The book's introduction sh
 all recorded outcomes, written at build time by this module acting as a Sphinx extension
 (:func:`setup`), so the table is generated from the stored results, never typed by hand.
 
-Verdicts are one of :data:`VERDICTS`.
+Verdicts are one of :data:`VERDICTS`. An :class:`Outcome` may be ``provisional``: its verdict rests
+on runs that did not meet the paper's protocol (stopped by a cap before the paper's stopping rule,
+a network that never trained); the reason is recorded and the counts keep it apart.
 """
 
 from __future__ import annotations
@@ -48,6 +55,10 @@ __all__ = [
 VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not testable here")
 """The four verdicts, from best to worst agreement with the paper."""
 
+BASES = ("measured", "by construction")
+"""What a verdict rests on: a measurement that could have failed, or an identity true by
+construction (counted apart)."""
+
 OUTCOMES_DIR = "book/_generated/claims"
 """Where :func:`report` records a chapter's outcomes at the book profile (relative to the repo)."""
 
@@ -57,7 +68,12 @@ TABLE = "book/_generated/verdicts.md"
 
 @dataclass(frozen=True)
 class Claim:
-    """One checkable claim of a paper (``paper`` "A" or "B")."""
+    """One checkable claim of a paper (``paper`` "A" or "B").
+
+    ``quote`` is the paper's sentence, verbatim (``section``: where it stands); ``statement`` says
+    no more and no less than it, in the book's words; ``reading`` names the reading of the paper
+    the check takes ("" where there is one reading); ``paper_value`` is the paper's own number
+    for it (or "figure only"); ``basis`` is one of :data:`BASES`."""
 
     id: str
     paper: str
@@ -65,34 +81,55 @@ class Claim:
     statement: str
     check: str
     chapter: str
+    quote: str = ""
+    section: str = ""
+    reading: str = ""
+    paper_value: str = ""
+    basis: str = "measured"
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """A claim with what the book measured and the verdict that follows from the claim's check."""
+    """A claim with what the book measured and the verdict that follows from the claim's check;
+    ``provisional`` says why the verdict is provisional ("" when the runs met the protocol)."""
 
     claim: Claim
     measured: str
     verdict: str
+    provisional: str = ""
 
     def line(self) -> str:
-        """The line a chapter prints: figure, statement, verdict, measured value."""
-        return f"- {self.claim.figure}: {self.claim.statement}: {self.verdict}  [{self.measured}]"
+        """The line a chapter prints: figure, statement, reading, verdict, the paper's value and
+        ours (and why the verdict is provisional, if it is)."""
+        c = self.claim
+        reading = f" [{c.reading}]" if c.reading else ""
+        basis = f" ({c.basis})" if c.basis != "measured" else ""
+        line = (f"- {c.figure}: {c.statement}{reading}: {self.verdict}{basis}"
+                f"  [paper: {c.paper_value or 'figure only'}; ours: {self.measured}]")
+        return line + (f"  PROVISIONAL: {self.provisional}" if self.provisional else "")
 
 
-def _claims(*rows: tuple[str, str, str, str, str, str]) -> dict[str, Claim]:
+def _claims(rows: Iterable[tuple[str, ...]], sources: Mapping[str, Mapping[str, str]]) -> dict[str, Claim]:
+    """The registry from ``(id, paper, figure, statement, check, chapter)`` rows and each id's
+    source fields (quote, section, reading, paper_value, basis)."""
     table = {}
     for row in rows:
-        c = Claim(*row)
+        c = Claim(*row, **sources.get(row[0], {}))
         if c.id in table:
             raise ValueError(f"duplicate claim id {c.id!r}")
         if c.paper not in ("A", "B"):
             raise ValueError(f"claim {c.id!r}: paper must be 'A' or 'B', got {c.paper!r}")
+        if c.basis not in BASES:
+            raise ValueError(f"claim {c.id!r}: basis must be one of {BASES}, got {c.basis!r}")
         table[c.id] = c
+    unknown = set(sources) - set(table)
+    if unknown:
+        raise ValueError(f"sources for unregistered claims: {sorted(unknown)}")
     return table
 
 
-CLAIMS: dict[str, Claim] = _claims(*claims_paper_a.ROWS, *claims_paper_b.ROWS)
+CLAIMS: dict[str, Claim] = _claims((*claims_paper_a.ROWS, *claims_paper_b.ROWS),
+                                   {**claims_paper_a.SOURCES, **claims_paper_b.SOURCES})
 """Every claim the book checks, by id."""
 
 
@@ -139,20 +176,21 @@ CHECKS = {**claims_paper_a.CHECKS, **claims_paper_b.CHECKS}
 ``(verdict, measured)``."""
 
 
-def evaluate(claim_id: str, **data) -> Outcome:
-    """The :class:`Outcome` of ``claim_id``'s registered check (:data:`CHECKS`) on ``data``."""
+def evaluate(claim_id: str, *, provisional: str = "", **data) -> Outcome:
+    """The :class:`Outcome` of ``claim_id``'s registered check (:data:`CHECKS`) on ``data``;
+    ``provisional``: why the runs behind it fall short of the paper's protocol, if they do."""
     claim(claim_id)
     if claim_id not in CHECKS:
         raise KeyError(f"claim {claim_id!r} has no check function; claims with one: {', '.join(CHECKS)}")
     verdict, measured = CHECKS[claim_id](**data)
-    return outcome(claim_id, verdict, measured)
+    return outcome(claim_id, verdict, measured, provisional=provisional)
 
 
-def outcome(claim_id: str, verdict: str, measured: str) -> Outcome:
+def outcome(claim_id: str, verdict: str, measured: str, *, provisional: str = "") -> Outcome:
     """The :class:`Outcome` of a registered claim; ``verdict`` must be one of :data:`VERDICTS`."""
     if verdict not in VERDICTS:
         raise ValueError(f"claim {claim_id!r}: verdict {verdict!r} is not one of {VERDICTS}")
-    return Outcome(claim(claim_id), measured, verdict)
+    return Outcome(claim(claim_id), measured, verdict, provisional)
 
 
 # --------------------------------------------------------------------------------------------
@@ -184,7 +222,8 @@ def report(chapter: str, profile: str, outcomes: Sequence[Outcome], *,
         return
     path = Path(root or _repo()) / OUTCOMES_DIR / f"{chapter}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    record = [{**asdict(o.claim), "measured": o.measured, "verdict": o.verdict} for o in outcomes]
+    record = [{**asdict(o.claim), "measured": o.measured, "verdict": o.verdict,
+               "provisional": o.provisional} for o in outcomes]
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
@@ -203,18 +242,65 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _counted(row: Mapping) -> bool:
+    """Whether a recorded outcome enters the verdict counts: measured, not provisional."""
+    return row.get("basis", "measured") == "measured" and not row.get("provisional")
+
+
+def _counts(rows: Sequence[Mapping]) -> list[int]:
+    """[n claims, *per verdict of the counted rows, provisional, by construction]."""
+    counted = [r for r in rows if _counted(r)]
+    return [len(rows), *(sum(r["verdict"] == v for r in counted) for v in VERDICTS),
+            sum(bool(r.get("provisional")) for r in rows),
+            sum(r.get("basis", "measured") != "measured" for r in rows)]
+
+
+_COUNT_HEAD = ("claims", *VERDICTS, "provisional", "by construction")
+
+
 def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None) -> str:
-    """The Markdown verdict table of ``rows`` (as from :func:`read_outcomes`): counts per verdict,
-    then one row per claim with a link to its chapter. ``chapters`` (the published ones) lists
-    those without recorded outcomes."""
-    counts = {v: sum(r["verdict"] == v for r in rows) for v in VERDICTS}
-    lines = [f"**{len(rows)} claim{'' if len(rows) == 1 else 's'} checked:** "
-             + ", ".join(f"{n} {v}" for v, n in counts.items()) + ".", ""]
-    lines += ["| paper | figure | claim | verdict | measured | chapter |", "|---|---|---|---|---|---|"]
+    """The Markdown verdict ledger of ``rows`` (as from :func:`read_outcomes`).
+
+    First the totals, then a per-chapter overview (linked), then counts per reading of the papers
+    (where a claim is checked under two readings, each is a claim of its own), then every claim,
+    grouped by chapter, with its reading, verdict, the paper's value and ours. Verdict counts
+    include only measured, non-provisional outcomes; provisional and by-construction outcomes are
+    counted apart. ``chapters`` (the published ones) lists those without recorded outcomes."""
+    total = _counts(rows)
+    lines = [f"**{total[0]} claim{'' if total[0] == 1 else 's'} checked:** "
+             + ", ".join(f"{n} {v}" for v, n in zip(VERDICTS, total[1:5]))
+             + f"; besides these, {total[5]} provisional (runs short of the paper's protocol) and "
+             f"{total[6]} true by construction.", ""]
+    by_chapter: dict[str, list[Mapping]] = {}
     for r in rows:
-        lines.append(f"| {r['paper']} | {_cell(r['figure'])} | {_cell(r['statement'])} | "
-                     f"**{r['verdict']}** | {_cell(r['measured'])} | {{doc}}`{r['chapter']}` |")
-    missing = [c for c in (chapters or []) if c not in {r["chapter"] for r in rows}]
+        by_chapter.setdefault(r["chapter"], []).append(r)
+    lines += ["| chapter | paper | " + " | ".join(_COUNT_HEAD) + " |",
+              "|---|---|" + "---:|" * len(_COUNT_HEAD)]
+    for chapter, rs in by_chapter.items():
+        papers = "".join(sorted({r["paper"] for r in rs}))
+        lines.append(f"| {{doc}}`{chapter}` | {papers} | " + " | ".join(map(str, _counts(rs))) + " |")
+    readings: dict[tuple[str, str], list[Mapping]] = {}
+    for r in rows:
+        if r.get("reading"):
+            readings.setdefault((r["paper"], r["reading"]), []).append(r)
+    if readings:
+        lines += ["", "Claims checked under more than one reading of a paper, per reading:", "",
+                  "| paper | reading | " + " | ".join(_COUNT_HEAD) + " |",
+                  "|---|---|" + "---:|" * len(_COUNT_HEAD)]
+        for (paper, reading), rs in sorted(readings.items()):
+            lines.append(f"| {paper} | {_cell(reading)} | " + " | ".join(map(str, _counts(rs))) + " |")
+    for chapter, rs in by_chapter.items():
+        lines += ["", f"**{{doc}}`{chapter}`**", "",
+                  "| figure | claim | reading | verdict | paper | ours |", "|---|---|---|---|---|---|"]
+        for r in rs:
+            verdict = f"**{r['verdict']}**"
+            if r.get("basis", "measured") != "measured":
+                verdict += f" ({r['basis']})"
+            if r.get("provisional"):
+                verdict += f" (provisional: {_cell(r['provisional'])})"
+            lines.append(f"| {_cell(r['figure'])} | {_cell(r['statement'])} | {_cell(r.get('reading', ''))} | "
+                         f"{verdict} | {_cell(r.get('paper_value') or 'figure only')} | {_cell(r['measured'])} |")
+    missing = [c for c in (chapters or []) if c not in by_chapter]
     if missing:
         lines += ["", "Chapters whose verdicts are not yet in this ledger (see the verdicts at the end "
                   "of each chapter): " + ", ".join(f"{{doc}}`{c}`" for c in missing) + "."]

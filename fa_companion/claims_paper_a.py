@@ -70,6 +70,11 @@ _CH03 = (  # (id without the reading's suffix, figure, statement, check)
      "T¹_aln∠Bᵀ (iterations with E[k] = E[k−1]) of case 5 vs case 4: Welch p > 0.05 or means within 1°"),
 )
 
+SOURCES: dict[str, dict[str, str]] = {}
+"""Claim id -> the paper's side of its record: ``quote`` (the sentence, verbatim), ``section``,
+``reading`` (where the paper reads two ways), ``paper_value`` (the paper's own number, or "figure
+only") and ``basis`` ("by construction" for an identity); see :class:`fa_companion.claims.Claim`."""
+
 ROWS = (
     # ---- chapter 01: open-loop alignment with persistent error and input (Paper A Fig 1, Supp. Note 3) ----
     ("A-eq1-asymptotes", "A", "Eq. 1, S7, S10",

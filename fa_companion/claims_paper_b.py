@@ -15,6 +15,11 @@ CH07, CH09, CH11, CH12 = ("07_initial_alignment", "09_soft_alignment", "11_corru
                           "12_adversarial_robustness")
 CH08, CH10, CH13 = "08_trainability", "10_loss_landscape", "13_architectures_and_datasets"
 
+SOURCES: dict[str, dict[str, str]] = {}
+"""Claim id -> the paper's side of its record: ``quote`` (the sentence, verbatim), ``section``,
+``reading`` (where the paper reads two ways), ``paper_value`` (the paper's own number, or "figure
+only") and ``basis`` ("by construction" for an identity); see :class:`fa_companion.claims.Claim`."""
+
 ROWS = (
     # ---- chapter 07: initial alignment (Paper B Fig 1, S1-S2) ----
     ("B-fig1d-weight-transport", "B", "Fig 1d",

@@ -61,7 +61,10 @@ def test_within_factor():
 
 def test_outcome_validates_id_and_verdict():
     o = claims.outcome("B-fig5c-trace-falls", "reproduced", "ρ = 0.93")
-    assert o.claim.figure == "Fig 5c" and o.line().endswith("reproduced  [ρ = 0.93]")
+    assert o.claim.figure == "Fig 5c" and "reproduced  [paper: " in o.line()
+    assert o.line().endswith("; ours: ρ = 0.93]") and not o.provisional
+    p = claims.outcome("B-fig5c-trace-falls", "reproduced", "ρ = 0.93", provisional="capped at 60 epochs")
+    assert p.line().endswith("PROVISIONAL: capped at 60 epochs")
     with pytest.raises(ValueError, match="not one of"):
         claims.outcome("B-fig5c-trace-falls", "mostly", "")
     with pytest.raises(KeyError, match="registered claims"):
@@ -88,11 +91,20 @@ def test_verdict_table_counts_links_and_escapes():
     rows = [{"paper": "B", "figure": "Fig 5c", "statement": "a | b", "verdict": "reproduced",
              "measured": "x", "chapter": "10_loss_landscape"},
             {"paper": "B", "figure": "Fig 3a", "statement": "c", "verdict": "partly reproduced",
-             "measured": "y", "chapter": "08_trainability"}]
+             "measured": "y", "chapter": "08_trainability", "reading": "text", "paper_value": "P < 0.01"},
+            {"paper": "B", "figure": "Fig 3b", "statement": "d", "verdict": "not reproduced",
+             "measured": "z", "chapter": "08_trainability", "provisional": "capped"},
+            {"paper": "B", "figure": "Fig 1d", "statement": "e", "verdict": "reproduced",
+             "measured": "w", "chapter": "08_trainability", "basis": "by construction"}]
     table = claims.verdict_table(rows, ["07_initial_alignment", "08_trainability", "10_loss_landscape"])
-    assert "**2 claims checked:** 1 reproduced, 1 partly reproduced, 0 not reproduced, 0 not testable here." in table
+    assert ("**4 claims checked:** 1 reproduced, 1 partly reproduced, 0 not reproduced, 0 not testable "
+            "here; besides these, 1 provisional") in table and "1 true by construction" in table
     assert "a \\| b" in table and "{doc}`10_loss_landscape`" in table
-    assert table.count("\n| B |") == 2
+    # the per-chapter overview: 3 claims in chapter 08, one of each kind
+    assert "| {doc}`08_trainability` | B | 3 | 0 | 1 | 0 | 0 | 1 | 1 |" in table
+    assert "| B | text | 1 | 0 | 1 | 0 | 0 | 0 | 0 |" in table  # counts per reading
+    assert "| P < 0.01 | y |" in table and "| figure only | x |" in table
+    assert "(provisional: capped)" in table and "(by construction)" in table
     assert "not yet in this ledger" in table and "{doc}`07_initial_alignment`." in table
 
 
@@ -105,6 +117,8 @@ def test_sphinx_hook_writes_the_table_from_recorded_outcomes(tmp_path):
     claims._builder_inited(SimpleNamespace(srcdir=str(tmp_path)))
     table = (tmp_path / claims.TABLE).read_text()
     assert "**1 claim checked:** 1 reproduced" in table and "not yet in this ledger" not in table
+    assert json.loads((tmp_path / claims.OUTCOMES_DIR / "10_loss_landscape.json").read_text())[0]["quote"] \
+        == claims.CLAIMS["B-fig5c-trace-falls"].quote
 
 
 # ---- claims with a package check function: synthetic results that must pass and fail ----
