@@ -7,7 +7,11 @@ mini-batches directly instead of going through a ``DataLoader``.
 - ``fashion_mnist``: the book's default real dataset (Debian's ``dataset-fashion-mnist`` package,
   or torchvision's layout under the data root).
 - ``digits``: scikit-learn's 8x8 digits, tiny and always available offline (ci profile).
-- ``mnist``: Paper A's Figs 6-8 (resized to 15x15, no mean/std normalization).
+- ``mnist``: Paper A's Figs 6-8 (resized to 15x15, no mean/std normalization): the four standard
+  IDX files from a local folder, or torchvision's download.
+- ``mnist_t10k``: where only MNIST's official *test* set is at hand (10,000 images), a fixed
+  class-stratified split of it into 8,000 training and 2,000 test images (see
+  :func:`_load_mnist_t10k`).
 - ``cifar10``, ``cifar100``, ``svhn``, ``stl10``: Paper B's datasets, read through torchvision.
 
 Full splits are cached per process as uint8 CPU tensors; subsets, resizing and the device move
@@ -41,13 +45,24 @@ __all__ = [
     "load_dataset",
     "read_idx",
     "resolve_device",
+    "RESIZE_METHODS",
+    "resize_images",
 ]
 
-DATASETS = ("fashion_mnist", "digits", "mnist", "cifar10", "cifar100", "svhn", "stl10")
+DATASETS = ("fashion_mnist", "digits", "mnist", "mnist_t10k", "cifar10", "cifar100", "svhn", "stl10")
 """The dataset names :func:`load_dataset` accepts."""
 
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where Debian's ``dataset-fashion-mnist`` package installs the four IDX gz files."""
+
+RESIZE_METHODS = ("antialias", "cv2")
+"""How :func:`load_dataset` resizes: ``"antialias"`` (bilinear with torch's antialiasing, the
+book's default) or ``"cv2"`` (OpenCV's ``cv2.resize`` default, ``INTER_LINEAR``: bilinear at
+half-pixel centres without antialiasing, rounded to integer grey levels; Paper A's authors'
+code)."""
+
+MNIST_T10K_SPLIT = (8000, 2000)
+"""``mnist_t10k``: training and test sizes of the split of MNIST's official test set."""
 
 DATA_ROOT_ENV = "FA_COMPANION_DATA"
 DEFAULT_DATA_ROOT = Path("~/.cache/fa_companion/data")
@@ -154,29 +169,32 @@ def load_dataset(
     n_test: int | None = None,
     seed: int = 0,
     resize: int | None = None,
+    resize_method: str = "antialias",
     download: bool = False,
 ) -> TensorDataset:
     """Load dataset ``name`` (one of :data:`DATASETS`) as a :class:`TensorDataset` on ``device``.
 
     ``n_train`` / ``n_test`` draw a class-stratified subset without replacement, deterministic
     under ``seed`` and kept in the original order (``None``: the full split). ``resize`` resamples
-    images to ``resize x resize`` (bilinear, antialiased, clamped to ``[0, 1]``), e.g. Paper A's
-    15x15 MNIST. ``download=True`` lets torchvision fetch missing files into the data root
-    (see :func:`data_root`).
+    images to ``resize x resize`` by ``resize_method`` (one of :data:`RESIZE_METHODS`; see
+    :func:`resize_images`), e.g. Paper A's 15x15 MNIST. ``download=True`` lets torchvision fetch
+    missing files into the data root (see :func:`data_root`).
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; valid names are {DATASETS}")
     if resize is not None and resize < 1:
         raise ValueError(f"resize={resize} must be a positive side length")
+    if resize_method not in RESIZE_METHODS:
+        raise ValueError(f"unknown resize_method {resize_method!r}; valid methods are {RESIZE_METHODS}")
     raw = _load_raw(name, data_root(root), download)
     dev = resolve_device(device)
     train = _subset(raw.x_train, raw.y_train, n_train, seed, "n_train")
     test = _subset(raw.x_test, raw.y_test, n_test, seed, "n_test")
     return TensorDataset(
         name=name,
-        x_train=_to_unit_float(train[0], dev, raw.max_value, resize),
+        x_train=_to_unit_float(train[0], dev, raw.max_value, resize, resize_method),
         y_train=train[1].to(dev, copy=True),
-        x_test=_to_unit_float(test[0], dev, raw.max_value, resize),
+        x_test=_to_unit_float(test[0], dev, raw.max_value, resize, resize_method),
         y_test=test[1].to(dev, copy=True),
         num_classes=raw.num_classes,
         source=raw.source,
@@ -221,14 +239,41 @@ def _stratified_indices(y: torch.Tensor, n: int, generator: torch.Generator) -> 
 
 
 def _to_unit_float(
-    x: torch.Tensor, device: torch.device, max_value: float, resize: int | None
+    x: torch.Tensor, device: torch.device, max_value: float, resize: int | None,
+    resize_method: str = "antialias",
 ) -> torch.Tensor:
     """uint8 images -> float32 in ``[0, 1]`` on ``device``, optionally resized to a square."""
+    if resize is not None and resize_method == "cv2":
+        return resize_images(x.to(device), resize, "cv2").float().div_(max_value)
     out = x.to(device).float().div_(max_value)
     if resize is None:
         return out
-    out = F.interpolate(out, size=(resize, resize), mode="bilinear", antialias=True)
-    return out.clamp_(0.0, 1.0)
+    return resize_images(out, resize, "antialias")
+
+
+def resize_images(x: torch.Tensor, size: int, method: str = "antialias") -> torch.Tensor:
+    """Resample images ``(N, C, H, W)`` to ``size x size`` by ``method`` (:data:`RESIZE_METHODS`).
+
+    - ``"antialias"``: float bilinear with torch's antialiasing filter (a triangle filter widened
+      by the downscaling factor), clamped to ``[0, 1]``; input in ``[0, 1]``.
+    - ``"cv2"``: what ``cv2.resize(img, (size, size))`` does with its default ``INTER_LINEAR``, as
+      in Paper A's authors' MNIST loading: each output pixel is the bilinear interpolation of the
+      2x2 input pixels around its centre mapped back at half-pixel offsets,
+      ``src = (dst + 0.5) * H / size - 0.5`` (clamped at the border), with no antialiasing, so
+      that downscaling 28 -> 15 skips part of every stroke. A uint8 input gives uint8 output
+      rounded to the nearest grey level as OpenCV's fixed-point path does (which can differ from
+      exact rounding by one level on rare pixels); a float input stays float.
+    """
+    if method not in RESIZE_METHODS:
+        raise ValueError(f"unknown resize method {method!r}; valid methods are {RESIZE_METHODS}")
+    if method == "antialias":
+        out = F.interpolate(x, size=(size, size), mode="bilinear", antialias=True)
+        return out.clamp_(0.0, 1.0)
+    out = F.interpolate(x.float(), size=(size, size), mode="bilinear", align_corners=False,
+                        antialias=False)
+    if x.dtype == torch.uint8:
+        return out.add_(0.5).floor_().clamp_(0, 255).to(torch.uint8)
+    return out
 
 
 # --- IDX files (Fashion-MNIST) -------------------------------------------------------------
@@ -323,6 +368,89 @@ def _raw_from_idx(files: list[Path], source: str) -> _RawData:
         num_classes=10,
         source=source,
     )
+
+
+# --- MNIST from local IDX files (Paper A) -------------------------------------------------
+
+
+def _shared_mnist_dir() -> Path:
+    """``<checkout>/../shared/data/mnist``: the MNIST test set beside this project's checkout,
+    where the project's machines keep it (absent in a fresh clone elsewhere)."""
+    from .results import repo_root
+
+    return repo_root().parent / "shared" / "data" / "mnist"
+
+
+def _mnist_folders(root: Path) -> list[Path]:
+    """Where the MNIST IDX files are looked for, in order: torchvision's layout under the data
+    root, ``<root>/mnist``, the data root itself, and the project's shared data folder."""
+    return [root / "MNIST" / "raw", root / "mnist", root, _shared_mnist_dir()]
+
+
+def _mnist_missing(root: Path, what: str, files: tuple[str, ...]) -> FileNotFoundError:
+    folders = ", ".join(str(f) for f in _mnist_folders(root))
+    return FileNotFoundError(
+        f"{what} not found: looked for {', '.join(f + '[.gz]' for f in files)} in {folders}. "
+        "Copy the IDX files (from http://yann.lecun.com/exdb/mnist/ or a mirror) into one of "
+        f"those folders, set ${DATA_ROOT_ENV} (or pass root=) to the folder that holds them, or "
+        "call load_dataset('mnist', download=True) on a machine with internet (torchvision "
+        f"downloads into <root>/MNIST/raw). The data root is the `root` argument, else "
+        f"${DATA_ROOT_ENV}, else {DEFAULT_DATA_ROOT}."
+    )
+
+
+def _find_files(folder: Path, stems: tuple[str, ...]) -> list[Path] | None:
+    """``stems`` in ``folder`` (``.gz`` preferred), or None if any is missing."""
+    found = []
+    for stem in stems:
+        candidates = [p for p in (folder / f"{stem}.gz", folder / stem) if p.is_file()]
+        if not candidates:
+            return None
+        found.append(candidates[0])
+    return found
+
+
+def _load_mnist(root: Path, download: bool) -> _RawData:
+    """MNIST's 60000/10000 images from the four standard IDX files in a local folder
+    (:func:`_mnist_folders`), else through torchvision (``download=True`` fetches them)."""
+    for folder in _mnist_folders(root):
+        files = _find_files(folder, _IDX_FILES)
+        if files is not None:
+            return _raw_from_idx(files, f"MNIST IDX files ({folder})")
+    if not download:
+        raise _mnist_missing(root, "MNIST", _IDX_FILES)
+    return _load_torchvision("mnist", root, download)
+
+
+def _load_mnist_t10k(root: Path, download: bool) -> _RawData:
+    """MNIST's official test set (t10k, 10,000 images) split into 8,000 training and 2,000 test
+    images (:data:`MNIST_T10K_SPLIT`), for machines without MNIST's training set.
+
+    The split is class-stratified and random under a fixed seed (0), not "first 8,000 / last
+    2,000": the test set's first 5,000 images come from NIST's SD-3 (Census Bureau employees) and
+    its last 5,000 from SD-1 (students, harder to read), so a contiguous split would test on one
+    population of writers only. ``download`` is accepted for a uniform signature: torchvision's
+    download brings the full dataset, for which use ``"mnist"``.
+    """
+    stems = _IDX_FILES[2:]
+    for folder in _mnist_folders(root):
+        files = _find_files(folder, stems)
+        if files is not None:
+            break
+    else:
+        raise _mnist_missing(root, "The MNIST test set (for mnist_t10k)", stems)
+    x = torch.from_numpy(read_idx(files[0], 3)).unsqueeze(1)
+    y = torch.from_numpy(read_idx(files[1], 1)).long()
+    n_train, n_test = MNIST_T10K_SPLIT
+    if len(y) != n_train + n_test:
+        raise ValueError(f"{files[0]}: mnist_t10k expects the {n_train + n_test} images of MNIST's "
+                         f"test set, found {len(y)}")
+    train = _stratified_indices(y, n_train, torch.Generator().manual_seed(0))
+    test = torch.ones(len(y), dtype=torch.bool)
+    test[train] = False
+    return _RawData(x_train=x[train], y_train=y[train], x_test=x[test], y_test=y[test],
+                    num_classes=10,
+                    source=f"MNIST test set ({files[0].parent}), stratified split 8000/2000 (seed 0)")
 
 
 # --- scikit-learn digits -------------------------------------------------------------------
@@ -424,4 +552,6 @@ _LOADERS: dict[str, Callable[[Path, bool], _RawData]] = {
     "fashion_mnist": _load_fashion_mnist,
     "digits": _load_digits,
     **{name: functools.partial(_load_torchvision, name) for name in _TORCHVISION},
+    "mnist": _load_mnist,
+    "mnist_t10k": _load_mnist_t10k,
 }
