@@ -90,6 +90,12 @@ iterations_s1 = 2000  # Fig S1
 acf_steps = 4000  # Fig 4E
 eta = 0.003
 gamma = 1.0
+# The authors' code as a third reading (Figure4.ipynb, Figure_S1.ipynb at commit bd9e3d4): its own
+# η and length per figure, B left as drawn under WN, ΔW₀,BP taken with W₁ after its update
+code_reading = True
+code_beta = {"eta": 1e-3, "iterations": 4000, "bp_reference": "after_wn"}  # Figure4.ipynb cells 3, 5
+code_beta_x = {"eta": 2e-3, "iterations": 7000, "bp_reference": "after_update"}  # cells 7, 9
+code_s1 = {"eta": 2e-3, "iterations": 1500, "bp_reference": "after_update"}  # Figure_S1.ipynb cells 4-12
 device = "auto"
 
 # %%
@@ -99,24 +105,33 @@ def fmt_p(p):
 
 
 BETAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-VARIANTS = {"eq. 5": True, "δ₂ = E": False}  # output_activation: δ₂ = E ⊙ f'(Z₂), or δ₂ = E
 BASE = OpenLoopConfig(n_i=100, n_h=100, n_o=10, n_b=100, eta=eta)  # Methods 4.3, ReLU
+# reading -> the settings of each experiment (Fig 4A-B, Fig 4C-D, Fig S1) under it
+VARIANTS = {
+    "eq. 5": {"beta": {"iterations": iterations_beta}, "beta_x": {"iterations": iterations_beta_x},
+              "s1": {"iterations": iterations_s1}},  # δ₂ = E ⊙ f'(Z₂)
+    "δ₂ = E": {k: {"iterations": n, "output_activation": False}
+               for k, n in (("beta", iterations_beta), ("beta_x", iterations_beta_x), ("s1", iterations_s1))},
+}
+if code_reading:
+    VARIANTS["authors' code"] = {k: {**settings, "normalize_b": False}
+                                 for k, settings in (("beta", code_beta), ("beta_x", code_beta_x), ("s1", code_s1))}
 store = chapter_store("03_autocorrelation_and_wn", profile)
 
 
-def fig4_run(beta, beta_x, wn, iterations, seed, output_activation):
-    cfg = BASE.with_(iterations=iterations, gamma=gamma if wn else None, output_activation=output_activation,
-                     error=Process("ar1", beta=beta), input=Process("ar1", beta=beta_x))
-    stride = max(1, iterations // 700)
+def fig4_run(beta, beta_x, wn, seed, settings):
+    cfg = BASE.with_(gamma=gamma if wn else None, error=Process("ar1", beta=beta),
+                     input=Process("ar1", beta=beta_x), **settings)
+    stride = max(1, cfg.iterations // 700)
     run_cfg = openloop_run_config(cfg, reps=n_reps, seed=seed, stride=stride,
                                   keep=("angle_w1_bt", "angle_dw0", "dead_out"))
     return store.get_or_compute("fig4", run_cfg, lambda c: run_openloop(c, device=device))
 
 
-sweep_beta = {v: {(b, wn): fig4_run(b, 1.0, wn, iterations_beta, i, oa)
-                  for i, b in enumerate(BETAS) for wn in (False, True)} for v, oa in VARIANTS.items()}
-sweep_beta_x = {v: {(bx, wn): fig4_run(0.8, bx, wn, iterations_beta_x, 100 + i, oa)
-                    for i, bx in enumerate(BETAS) for wn in (False, True)} for v, oa in VARIANTS.items()}
+sweep_beta = {v: {(b, wn): fig4_run(b, 1.0, wn, i, st["beta"])
+                  for i, b in enumerate(BETAS) for wn in (False, True)} for v, st in VARIANTS.items()}
+sweep_beta_x = {v: {(bx, wn): fig4_run(0.8, bx, wn, 100 + i, st["beta_x"])
+                    for i, bx in enumerate(BETAS) for wn in (False, True)} for v, st in VARIANTS.items()}
 
 S1_CASES = {  # (redraw period of E, γ or None)
     1: (2, None), 2: (3, None), 3: (3, 1.0), 4: (2, 1.0), 5: (2, 0.7),
@@ -124,11 +139,13 @@ S1_CASES = {  # (redraw period of E, γ or None)
 S1_TRACES = ("angle_t_aln", "angle_t_sup", "angle_sum_t_aln", "angle_sum_t_sup", "angle_w1_bt",
              "angle_dw1", "norm_w0", "norm_w1", "norm_t_aln", "norm_t_sup", "dead_out")
 s1 = {v: {} for v in VARIANTS}
-for v, oa in VARIANTS.items():
+for v, st in VARIANTS.items():
+    # the authors' Fig S1 plots (T¹_aln + T¹_sup)∠Bᵀ as "ΔW₁∠Bᵀ" in cases 2, 3, 5: keep it too
+    keep = S1_TRACES + (("angle_t_first_order",) if v == "authors' code" else ())
     for c, (every, g) in S1_CASES.items():
-        cfg = BASE.with_(iterations=iterations_s1, gamma=g, track_terms=True, output_activation=oa,
-                         error=Process("redraw", every=every), input=Process("constant"))
-        run_cfg = openloop_run_config(cfg, reps=n_reps, seed=200 + c, keep=S1_TRACES, example_rep=True,
+        cfg = BASE.with_(gamma=g, track_terms=True, error=Process("redraw", every=every),
+                         input=Process("constant"), **st["s1"])
+        run_cfg = openloop_run_config(cfg, reps=n_reps, seed=200 + c, keep=keep, example_rep=True,
                                       phase=every)
         s1[v][c] = store.get_or_compute("s1", run_cfg, lambda cc: run_openloop(cc, device=device))
 
@@ -395,6 +412,10 @@ def variant_outcomes(v):
     def norm(c, name):  # mean norm trace over iterations
         return s1[v][c].arrays[f"{name}_mean"]
 
+    def dw1(c):  # what the reading calls ΔW₁∠Bᵀ: the authors' Fig S1 plots T¹_aln + T¹_sup in cases 2, 3, 5
+        first_order = v == "authors' code" and c in (2, 3, 5)
+        return fin1(c, "angle_t_first_order" if first_order else "angle_dw1")
+
     at_1 = [sweep_beta[v][(1.0, wn)].arrays["angle_w1_bt_final"] for wn in (False, True)]
     return [
         claims.evaluate(f"A-fig4ab-beta-effect-{sfx}", values=BETAS, final_no_wn=finals(sweep_beta, False)),
@@ -408,25 +429,24 @@ def variant_outcomes(v):
         claims.evaluate(f"A-figs1-case1-tsup-no-alignment-{sfx}",
                         final_angles=[fin1(1, "angle_t_sup"), fin1(1, "angle_sum_t_sup")]),
         claims.evaluate(f"A-figs1-case1-sum-taln-{sfx}", sum_t_aln=fin1(1, "angle_sum_t_aln"), t_aln_phase=t_aln(1)),
-        claims.evaluate(f"A-figs1-case1-dw1-w1-{sfx}", dw1=fin1(1, "angle_dw1"), w1=fin1(1, "angle_w1_bt")),
+        claims.evaluate(f"A-figs1-case1-dw1-w1-{sfx}", dw1=dw1(1), w1=fin1(1, "angle_w1_bt")),
         claims.evaluate(f"A-figs1-case1-norms-grow-{sfx}", norm_w0=norm(1, "norm_w0"), norm_w1=norm(1, "norm_w1")),
         claims.evaluate(f"A-figs1-case2-sum-tsup-{sfx}", sum_t_sup=fin1(2, "angle_sum_t_sup"),
                         norm_w1=norm(2, "norm_w1")),
         claims.evaluate(f"A-figs1-case3-wn-more-aligned-{sfx}", w1=fin1(3, "angle_w1_bt"), w1_ref=fin1(2, "angle_w1_bt"),
-                        dw1=fin1(3, "angle_dw1"), dw1_ref=fin1(2, "angle_dw1")),
-        claims.evaluate(f"A-figs1-case4-dw1-more-aligned-{sfx}", angle=fin1(4, "angle_dw1"),
-                        reference=fin1(1, "angle_dw1")),
+                        dw1=dw1(3), dw1_ref=dw1(2)),
+        claims.evaluate(f"A-figs1-case4-dw1-more-aligned-{sfx}", angle=dw1(4), reference=dw1(1)),
         claims.evaluate(f"A-figs1-case4-w1-reaches-taln-{sfx}", w1=fin1(4, "angle_w1_bt"), t_aln_phase=t_aln(4)),
         claims.evaluate(f"A-figs1-case4-tsup-no-alignment-{sfx}", final_angles=[fin1(4, "angle_t_sup")]),
         claims.evaluate(f"A-figs1-case5-tsup-smaller-{sfx}", norm=fin1(5, "norm_t_sup"),
                         reference=fin1(4, "norm_t_sup")),
         claims.evaluate(f"A-figs1-case5-slightly-more-aligned-{sfx}", w1=fin1(5, "angle_w1_bt"),
-                        w1_ref=fin1(4, "angle_w1_bt"), dw1=fin1(5, "angle_dw1"), dw1_ref=fin1(4, "angle_dw1")),
+                        w1_ref=fin1(4, "angle_w1_bt"), dw1=dw1(5), dw1_ref=dw1(4)),
         claims.evaluate(f"A-figs1-case5-taln-unchanged-{sfx}", t_aln_phase=t_aln(5), t_aln_phase_ref=t_aln(4)),
     ]
 
 
-READING_IDS = {"eq. 5": "eq5", "δ₂ = E": "delta-e"}  # claim-id suffix of each reading of the output error
+READING_IDS = {"eq. 5": "eq5", "δ₂ = E": "delta-e", "authors' code": "code"}  # claim-id suffix of each reading
 by_reading = {v: variant_outcomes(v) for v in VARIANTS}
 outcomes = []  # claim by claim, each under both readings; claim 4 (the ACF) after the Fig 4A-D claims
 for i in range(len(by_reading["eq. 5"])):

@@ -62,6 +62,7 @@ from scipy import stats
 
 import fa_companion
 from fa_companion import claims, plotting
+from fa_companion.data import DATASET_LABELS
 from fa_companion.deep import (DeepConfig, DeepMember, deep_condition_config, moving_average,
                                run_deep_condition)
 from fa_companion.results import chapter_store, provenance_table
@@ -82,6 +83,14 @@ lr_text = 5e-3  # the learning rate printed in the paper's Methods §4.3
 lr_check_epochs = 10
 record_every = 10  # iterations between recorded angles after the first 300 iterations
 acf_elements = 4  # random elements of L_ℓ and δ_ℓ traced per layer, for Fig 7A,B
+# The paper's own digits, run beside `dataset` (None: skip): MNIST's official test set split
+# 8,000/2,000 ("mnist_t10k"), resized as the authors' code resizes (cv2 bilinear, no antialiasing)
+mnist_dataset = "mnist_t10k"
+mnist_epochs = 375  # 375 epochs of 8 mini-batches = the 3,000 iterations of `epochs` above
+mnist_lr_check_epochs = 75  # = the 600 iterations of `lr_check_epochs`
+mnist_n_train = None
+mnist_n_test = None
+mnist_resize = "cv2"
 device = "auto"
 
 # %% [markdown]
@@ -97,28 +106,35 @@ device = "auto"
 store = chapter_store("05_deep_fa_with_wn", profile)
 seeds = list(range(n_reps))
 run = functools.partial(run_deep_condition, device=device)
+# the datasets this chapter trains on: name -> (epochs, lr-check epochs, n_train, n_test, resize)
+DATA = {dataset: (epochs, lr_check_epochs, n_train, n_test, "antialias")}
+if mnist_dataset:
+    DATA[mnist_dataset] = (mnist_epochs, mnist_lr_check_epochs, mnist_n_train, mnist_n_test, mnist_resize)
 
 
-def condition(members, width=50, n_hot=5, n_epochs=None, **record):
+def condition(ds, members, width=50, n_hot=5, n_epochs=None, **record):
+    n_ep, _, n_tr, n_te, resize_method = DATA[ds]
     cfg = DeepConfig(sizes=(225,) + (width,) * 5, n_hot=n_hot,
-                     epochs=epochs if n_epochs is None else n_epochs, record_dense=300,
+                     epochs=n_ep if n_epochs is None else n_epochs, record_dense=300,
                      record_every=record_every, **record)
-    return deep_condition_config(members, cfg, dataset=dataset, n_train=n_train, n_test=n_test)
+    return deep_condition_config(members, cfg, dataset=ds, n_train=n_tr, n_test=n_te,
+                                 resize_method=resize_method)
 
 
 LR_CHECK = {f"{rule.upper()}{' + WN' if norm == 'neuron' else ''} η={eta:g}":
             [DeepMember(rule, norm, 1.0 if norm == "neuron" else None, lr=eta, seed=s) for s in seeds]
             for eta in (lr_text, lr) for rule, norm in (("fa", "none"), ("fa", "neuron"), ("bp", "none"))}
-lr_check = {label: store.get_or_compute("lr_check", condition(m, n_epochs=lr_check_epochs), run)
-            for label, m in LR_CHECK.items()}
-print(f"dataset: {lr_check[next(iter(lr_check))].summary['data_source']}, "
-      f"{lr_check[next(iter(lr_check))].summary['n_train']} training images")
-print(f"test accuracy (%) after {lr_check_epochs} epochs, mean [min, max] over {n_reps} networks; "
-      "fraction of output values with f'(Z) = 0:")
-for label, r in lr_check.items():
-    acc = r.arrays["test_acc"][-1]
-    print(f"  {label:20s} {acc.mean():5.1f} [{acc.min():5.1f}, {acc.max():5.1f}]   "
-          f"dead outputs {r.arrays['test_dead'][-1].mean():.2f}")
+lr_check = {ds: {label: store.get_or_compute("lr_check", condition(ds, m, n_epochs=spec[1]), run)
+                 for label, m in LR_CHECK.items()} for ds, spec in DATA.items()}
+for ds, checks in lr_check.items():
+    first = next(iter(checks.values())).summary
+    print(f"{first['data_source']}: {first['n_train']} training images; test accuracy (%) after "
+          f"{DATA[ds][1]} epochs, mean [min, max] over {n_reps} networks; fraction of output values "
+          "with f'(Z) = 0:")
+    for label, r in checks.items():
+        acc = r.arrays["test_acc"][-1]
+        print(f"  {label:20s} {acc.mean():5.1f} [{acc.min():5.1f}, {acc.max():5.1f}]   "
+              f"dead outputs {r.arrays['test_dead'][-1].mean():.2f}")
 
 # %% [markdown]
 # Everything below uses η = 5e-4 (the authors' code and Supplementary Note 4): at the text's
@@ -147,16 +163,21 @@ CONDITIONS = {
     "FA, width 100": ([DeepMember("fa", lr=lr, seed=s) for s in seeds], W100, {}),
     "FA + WN, width 100": ([DeepMember("fa", "neuron", 1.0, lr=lr, seed=s) for s in seeds], W100, {}),
 }
-res = {label: store.get_or_compute("condition", condition(m, **shape, **rec), run)
-       for label, (m, shape, rec) in CONDITIONS.items()}
-h = {label: r.arrays for label, r in res.items()}
-P = int(h["FA"]["n_batches"])
+RES = {ds: {label: store.get_or_compute("condition", condition(ds, m, **shape, **rec), run)
+            for label, (m, shape, rec) in CONDITIONS.items()} for ds in DATA}
+H = {ds: {label: r.arrays for label, r in res.items()} for ds, res in RES.items()}
+SOURCE = {ds: res["FA"].summary["data_source"] for ds, res in RES.items()}
+for ds, h in H.items():
+    P = int(h["FA"]["n_batches"])
+    print(f"{SOURCE[ds]}: {n_reps} networks per condition, {DATA[ds][0]} epochs of {P} mini-batches "
+          f"of 1000 ({DATA[ds][0] * P} iterations), η = {lr:g}; {len(h['FA']['rec_iter'])} record points")
+# the figures below show the first dataset; the verdicts are computed on each
+h, epochs, P = H[dataset], DATA[dataset][0], int(H[dataset]["FA"]["n_batches"])
+res = RES[dataset]
 it = h["FA"]["rec_iter"]
-print(f"{n_reps} networks per condition, {epochs} epochs of {P} mini-batches of 1000 "
-      f"({epochs * P} iterations), η = {lr:g}; {len(it)} record points")
 
 # %% tags=["nbval-ignore-output"]
-print(provenance_table({**lr_check, **res}))
+print(provenance_table({f"{ds} {k}": r for ds in DATA for k, r in {**lr_check[ds], **RES[ds]}.items()}))
 
 # %% [markdown]
 # ## Fig 6A-F: alignment per layer
@@ -410,27 +431,55 @@ def angles(baseline, other):
             "other_update": late(other, "angle_update"), "other_wb": late(other, "angle_wb")}
 
 
-claims.report("05_deep_fa_with_wn", profile, [
-    claims.evaluate("A-fig6d-angle-grows-earlier", update_angle=late("FA", "angle_update")),
-    claims.evaluate("A-fig6g-norms-grow", w_norm_epoch=h["FA"]["w_norm_epoch"]),
-    claims.evaluate("A-fig6cd-b-norm-matching", **angles("FA", "FA + B-norm matching")),
-    claims.evaluate("A-fig6ab-neuron-wn", **angles("FA", "FA + WN")),
-    claims.evaluate("A-fig6ab-layerwise-slightly-less", wn_update=late("FA + WN", "angle_update"),
-                    layerwise_update=late("FA + layer-wise norm", "angle_update")),
-    claims.evaluate("A-fig6ef-width-100-less", **angles("FA", "FA, width 100")),
-    claims.evaluate("A-fig6ef-wn-width-100", **angles("FA, width 100", "FA + WN, width 100")),
-    claims.evaluate("A-fig6h-wn-fa-error", fa=final_err["FA"], fa_wn=final_err["FA + WN"]),
-    claims.evaluate("A-fig6h-wn-bp-error", bp=final_err["BP"], bp_wn=final_err["BP + WN"]),
-    claims.evaluate("A-fig6h-bp-lowest", final_error=final_err),
-    claims.evaluate("A-fig7ab-autocorrelation", acf_l=acf_l, acf_delta=acf_d, n_batches=P),
-    claims.evaluate("A-fig7c-t1-early", early=window_values("FA", "angle_t1", early_epochs),
-                    late=window_values("FA", "angle_t1", late_epochs)),
-    claims.evaluate("A-fig7c-t60-aligned", late=window_values("FA", "angle_tp", late_epochs), n_batches=P),
-    claims.evaluate("A-fig7c-tsup-aligned", early=window_values("FA", "angle_tsup", early_epochs),
-                    late=window_values("FA", "angle_tsup", late_epochs)),
-    claims.evaluate("A-fig7cd-wn-improves", fa={k: a_ for k, (a_, _) in wn_gain.items()},
-                    fa_wn={k: b_ for k, (_, b_) in wn_gain.items()}),
-])
+outcomes, side_by_side = [], {}
+for ds in DATA:  # the helpers above read h, epochs, P and the windows: bind them to each dataset
+    h, epochs, P = H[ds], DATA[ds][0], int(H[ds]["FA"]["n_batches"])
+    half = late_epochs = slice(epochs // 2, None)
+    early_epochs = slice(0, max(1, min(250 // P, epochs // 2)))
+    final_err = {label: 100 - h[label]["test_acc"][-1] for label in CONDITIONS}
+    wn_gain = {key: (window_values("FA", key, late_epochs), window_values("FA + WN", key, late_epochs))
+               for key in ("angle_update_b", "angle_tsup")}
+    side_by_side[ds] = {label: (mean_sd(final_err[label]), np.nanmean(late(label, "angle_update")),
+                                np.nanmean(late(label, "angle_wb")) if not label.startswith("BP") else np.nan)
+                        for label in CONDITIONS}
+    on = DATASET_LABELS.get(ds, ds)
+    outcomes += [
+        claims.evaluate("A-fig6d-angle-grows-earlier", update_angle=late("FA", "angle_update"), rests_on=on),
+        claims.evaluate("A-fig6g-norms-grow", w_norm_epoch=h["FA"]["w_norm_epoch"], rests_on=on),
+        claims.evaluate("A-fig6cd-b-norm-matching", **angles("FA", "FA + B-norm matching"), rests_on=on),
+        claims.evaluate("A-fig6ab-neuron-wn", **angles("FA", "FA + WN"), rests_on=on),
+        claims.evaluate("A-fig6ab-layerwise-slightly-less", wn_update=late("FA + WN", "angle_update"),
+                        layerwise_update=late("FA + layer-wise norm", "angle_update"), rests_on=on),
+        claims.evaluate("A-fig6ef-width-100-less", **angles("FA", "FA, width 100"), rests_on=on),
+        claims.evaluate("A-fig6ef-wn-width-100", **angles("FA, width 100", "FA + WN, width 100"), rests_on=on),
+        claims.evaluate("A-fig6h-wn-fa-error", fa=final_err["FA"], fa_wn=final_err["FA + WN"], rests_on=on),
+        claims.evaluate("A-fig6h-wn-bp-error", bp=final_err["BP"], bp_wn=final_err["BP + WN"], rests_on=on),
+        claims.evaluate("A-fig6h-bp-lowest", final_error=final_err, rests_on=on),
+        claims.evaluate("A-fig7ab-autocorrelation", acf_l=h["FA"]["acf_l"], acf_delta=h["FA"]["acf_delta"],
+                        n_batches=P, rests_on=on),
+        claims.evaluate("A-fig7c-t1-early", early=window_values("FA", "angle_t1", early_epochs),
+                        late=window_values("FA", "angle_t1", late_epochs), rests_on=on),
+        claims.evaluate("A-fig7c-t60-aligned", late=window_values("FA", "angle_tp", late_epochs), n_batches=P,
+                        rests_on=on),
+        claims.evaluate("A-fig7c-tsup-aligned", early=window_values("FA", "angle_tsup", early_epochs),
+                        late=window_values("FA", "angle_tsup", late_epochs), rests_on=on),
+        claims.evaluate("A-fig7cd-wn-improves", fa={k: a_ for k, (a_, _) in wn_gain.items()},
+                        fa_wn={k: b_ for k, (_, b_) in wn_gain.items()}, rests_on=on),
+    ]
+h, epochs, P = H[dataset], DATA[dataset][0], int(H[dataset]["FA"]["n_batches"])  # back to the figures' data
+half = late_epochs = slice(epochs // 2, None)
+early_epochs = slice(0, max(1, min(250 // P, epochs // 2)))
+
+print("Side by side, per dataset: final test error (%, mean ± SD), second-half ΔW_FA∠ΔW_BP and W∠Bᵀ "
+      "(°, mean over layers and networks)")
+print(f"{'condition':22s}" + "".join(f"{DATASET_LABELS.get(ds, ds)[:28]:>30s}" for ds in DATA))
+for label in CONDITIONS:
+    cells = []
+    for ds in DATA:
+        (m, sd), u, w = side_by_side[ds][label]
+        cells.append(f"{m:5.1f} ± {sd:4.1f} | {u:5.1f}° | " + (f"{w:5.1f}°" if np.isfinite(w) else "   - "))
+    print(f"{label:22s}" + "".join(f"{c:>30s}" for c in cells))
+claims.report("05_deep_fa_with_wn", profile, outcomes)
 
 # %% [markdown]
 # ## Discussion

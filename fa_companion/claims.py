@@ -91,18 +91,22 @@ class Claim:
 @dataclass(frozen=True)
 class Outcome:
     """A claim with what the book measured and the verdict that follows from the claim's check;
-    ``provisional`` says why the verdict is provisional ("" when the runs met the protocol)."""
+    ``provisional`` says why the verdict is provisional ("" when the runs met the protocol);
+    ``rests_on`` names the data the verdict rests on where a chapter checks a claim on more than
+    one dataset (e.g. MNIST and Fashion-MNIST; "" otherwise)."""
 
     claim: Claim
     measured: str
     verdict: str
     provisional: str = ""
+    rests_on: str = ""
 
     def line(self) -> str:
         """The line a chapter prints: figure, statement, reading, verdict, the paper's value and
         ours (and why the verdict is provisional, if it is)."""
         c = self.claim
-        reading = f" [{c.reading}]" if c.reading else ""
+        reading = ", ".join(x for x in (c.reading, self.rests_on) if x)
+        reading = f" [{reading}]" if reading else ""
         basis = f" ({c.basis})" if c.basis != "measured" else ""
         line = (f"- {c.figure}: {c.statement}{reading}: {self.verdict}{basis}"
                 f"  [paper: {c.paper_value or 'figure only'}; ours: {self.measured}]")
@@ -176,21 +180,23 @@ CHECKS = {**claims_paper_a.CHECKS, **claims_paper_b.CHECKS}
 ``(verdict, measured)``."""
 
 
-def evaluate(claim_id: str, *, provisional: str = "", **data) -> Outcome:
+def evaluate(claim_id: str, *, provisional: str = "", rests_on: str = "", **data) -> Outcome:
     """The :class:`Outcome` of ``claim_id``'s registered check (:data:`CHECKS`) on ``data``;
-    ``provisional``: why the runs behind it fall short of the paper's protocol, if they do."""
+    ``provisional``: why the runs behind it fall short of the paper's protocol, if they do;
+    ``rests_on``: the data it rests on, where the chapter checks the claim on several."""
     claim(claim_id)
     if claim_id not in CHECKS:
         raise KeyError(f"claim {claim_id!r} has no check function; claims with one: {', '.join(CHECKS)}")
     verdict, measured = CHECKS[claim_id](**data)
-    return outcome(claim_id, verdict, measured, provisional=provisional)
+    return outcome(claim_id, verdict, measured, provisional=provisional, rests_on=rests_on)
 
 
-def outcome(claim_id: str, verdict: str, measured: str, *, provisional: str = "") -> Outcome:
+def outcome(claim_id: str, verdict: str, measured: str, *, provisional: str = "",
+            rests_on: str = "") -> Outcome:
     """The :class:`Outcome` of a registered claim; ``verdict`` must be one of :data:`VERDICTS`."""
     if verdict not in VERDICTS:
         raise ValueError(f"claim {claim_id!r}: verdict {verdict!r} is not one of {VERDICTS}")
-    return Outcome(claim(claim_id), measured, verdict, provisional)
+    return Outcome(claim(claim_id), measured, verdict, provisional, rests_on)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,9 +216,10 @@ def report(chapter: str, profile: str, outcomes: Sequence[Outcome], *,
     (``<root>/book/_generated/claims/<chapter>.json``; ``root`` defaults to the repository).
 
     Every outcome must belong to ``chapter`` and no claim may be reported twice."""
-    ids = [o.claim.id for o in outcomes]
+    ids = [(o.claim.id, o.rests_on) for o in outcomes]
     if len(set(ids)) != len(ids):
-        raise ValueError(f"{chapter}: claims reported twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+        twice = sorted({i for i, _ in ids if ids.count((i, _)) > 1})
+        raise ValueError(f"{chapter}: claims reported twice on the same data: {twice}")
     foreign = [o.claim.id for o in outcomes if o.claim.chapter != chapter]
     if foreign:
         raise ValueError(f"{chapter}: claims of other chapters reported here: {foreign}")
@@ -223,7 +230,7 @@ def report(chapter: str, profile: str, outcomes: Sequence[Outcome], *,
     path = Path(root or _repo()) / OUTCOMES_DIR / f"{chapter}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     record = [{**asdict(o.claim), "measured": o.measured, "verdict": o.verdict,
-               "provisional": o.provisional} for o in outcomes]
+               "provisional": o.provisional, "rests_on": o.rests_on} for o in outcomes]
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
@@ -267,7 +274,9 @@ def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None
     include only measured, non-provisional outcomes; provisional and by-construction outcomes are
     counted apart. ``chapters`` (the published ones) lists those without recorded outcomes."""
     total = _counts(rows)
-    lines = [f"**{total[0]} claim{'' if total[0] == 1 else 's'} checked:** "
+    n_claims = len({r.get("id", i) for i, r in enumerate(rows)})
+    on = "" if n_claims == total[0] else f" (verdicts on {total[0]} claim-dataset pairs of {n_claims} claims)"
+    lines = [f"**{total[0]} claim{'' if total[0] == 1 else 's'} checked{on}:** "
              + ", ".join(f"{n} {v}" for v, n in zip(VERDICTS, total[1:5]))
              + f"; besides these, {total[5]} provisional (runs short of the paper's protocol) and "
              f"{total[6]} true by construction.", ""]
@@ -291,14 +300,15 @@ def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None
             lines.append(f"| {paper} | {_cell(reading)} | " + " | ".join(map(str, _counts(rs))) + " |")
     for chapter, rs in by_chapter.items():
         lines += ["", f"**{{doc}}`{chapter}`**", "",
-                  "| figure | claim | reading | verdict | paper | ours |", "|---|---|---|---|---|---|"]
+                  "| figure | claim | reading, data | verdict | paper | ours |", "|---|---|---|---|---|---|"]
         for r in rs:
             verdict = f"**{r['verdict']}**"
             if r.get("basis", "measured") != "measured":
                 verdict += f" ({r['basis']})"
             if r.get("provisional"):
                 verdict += f" (provisional: {_cell(r['provisional'])})"
-            lines.append(f"| {_cell(r['figure'])} | {_cell(r['statement'])} | {_cell(r.get('reading', ''))} | "
+            reading = ", ".join(x for x in (r.get("reading", ""), r.get("rests_on", "")) if x)
+            lines.append(f"| {_cell(r['figure'])} | {_cell(r['statement'])} | {_cell(reading)} | "
                          f"{verdict} | {_cell(r.get('paper_value') or 'figure only')} | {_cell(r['measured'])} |")
     missing = [c for c in (chapters or []) if c not in by_chapter]
     if missing:

@@ -15,10 +15,14 @@ from .stats import ranksum
 CH01, CH02, CH03 = "01_open_loop_alignment", "02_alignment_terms", "03_autocorrelation_and_wn"
 CH04, CH05, CH06 = "04_angle_composition", "05_deep_fa_with_wn", "06_flexibility"
 
-# Chapter 03 checks each claim under two readings of the output error, with one verdict each: as
-# written (δ₂ = E ⊙ f'(Z₂), eq. 5) and with the error imposed on the output directly (δ₂ = E).
-# Id suffix and the reading appended to the statement:
-CH03_READINGS = (("eq5", "δ₂ = E ⊙ f'(Z₂), eq. 5"), ("delta-e", "δ₂ = E"))
+# Chapter 03 checks each claim under three readings of the paper, with one verdict each: its text as
+# written (δ₂ = E ⊙ f'(Z₂), eq. 5; η = 0.003, B's columns normalized under WN, Methods 4.3-4.4), the
+# text with the error imposed on the output directly (δ₂ = E), and the authors' code (Figure4.ipynb,
+# Figure_S1.ipynb at bd9e3d4: eq. 5, per-figure η and length, B as drawn under WN, ΔW₀,BP from W₁
+# after its update, and in Fig S1 cases 2, 3, 5 "ΔW₁∠Bᵀ" drawn from T¹_aln + T¹_sup).
+# Id suffix and the reading (the claim's ``reading`` field):
+CH03_READINGS = (("eq5", "text, δ₂ = E ⊙ f'(Z₂) (eq. 5)"), ("delta-e", "text, δ₂ = E"),
+                 ("code", "authors' code"))
 
 _CH03 = (  # (id without the reading's suffix, figure, statement, check)
     ("A-fig4ab-beta-effect", "Fig 4A-B",
@@ -70,10 +74,21 @@ _CH03 = (  # (id without the reading's suffix, figure, statement, check)
      "T¹_aln∠Bᵀ (iterations with E[k] = E[k−1]) of case 5 vs case 4: Welch p > 0.05 or means within 1°"),
 )
 
-SOURCES: dict[str, dict[str, str]] = {}
-"""Claim id -> the paper's side of its record: ``quote`` (the sentence, verbatim), ``section``,
-``reading`` (where the paper reads two ways), ``paper_value`` (the paper's own number, or "figure
-only") and ``basis`` ("by construction" for an identity); see :class:`fa_companion.claims.Claim`."""
+
+# Fig 8's claims that involve FA + WN, under two readings: the Methods (§4.4: B's columns
+# normalized under WN; id as is) and the authors' code (Figure8_S3.ipynb: B as drawn; id "-code").
+_FIG8_WN = (  # (id, figure, statement, check)
+    ("A-fig8a-wn-recovers", "Fig 8A", "with WN, both BP and FA recover",
+     "recovers: phase 2 within 1 point of phase 1 or above; largely: a drop under a quarter of the "
+     "same rule's drop without WN; a rule whose phase 1 ends > 10 points below it without WN did not "
+     "train. Both recover (partly: one recovers or largely recovers)"),
+    ("A-fig8a-fa-comparable-wn", "Fig 8A", "with WN, FA is comparable to BP after the switch",
+     "|mean phase-2 test accuracy FA + WN − BP + WN| < 2 points"),
+    ("A-fig8b-saturation", "Fig 8B",
+     "without WN most output units are saturated at the switch (f'(Z₅) = 0); WN keeps Z₅ away from "
+     "the extremes",
+     "share of FA's output values with f' = 0 at the switch > 50%, and lower with WN"),
+)
 
 ROWS = (
     # ---- chapter 01: open-loop alignment with persistent error and input (Paper A Fig 1, Supp. Note 3) ----
@@ -148,12 +163,12 @@ ROWS = (
      "case 4 (E, X ~ N(0.5, 1) redrawn every iteration): W₁∠Bᵀ and ΔW₀,FA∠ΔW₀,BP fall",
      "final W₁∠Bᵀ and ΔW₀,FA∠ΔW₀,BP both below 90°, one-sample t-tests against 90° p < 0.05", CH02),
     # ---- chapter 03: autocorrelation and weight normalization (Paper A Fig 4, Fig S1) ----
-    *((f"{cid}-{suffix}", "A", figure, f"{statement} ({reading})", check, CH03)
-      for cid, figure, statement, check in _CH03[:5] for suffix, reading in CH03_READINGS),
+    *((f"{cid}-{suffix}", "A", figure, statement, check, CH03)
+      for cid, figure, statement, check in _CH03[:5] for suffix, _ in CH03_READINGS),
     ("A-fig4e-acf", "A", "Fig 4E", "β and β_X set the ACFs of the elements of E and X (β^|τ|)",
      "max |ACF(τ)/ACF(0) − β^τ| over the six β and τ ≤ 20 < 0.05", CH03),
-    *((f"{cid}-{suffix}", "A", figure, f"{statement} ({reading})", check, CH03)
-      for cid, figure, statement, check in _CH03[5:] for suffix, reading in CH03_READINGS),
+    *((f"{cid}-{suffix}", "A", figure, statement, check, CH03)
+      for cid, figure, statement, check in _CH03[5:] for suffix, _ in CH03_READINGS),
     # ---- chapter 04: angles of products (Paper A Fig 5) ----
     ("A-fig5ab-no-inequality", "A", "Fig 5A,B",
      "there is no general inequality: θ₃ can lie below, between or above θ₁ and θ₂",
@@ -230,19 +245,11 @@ ROWS = (
     ("A-fig8a-no-wn-no-recovery", "A", "Fig 8A",
      "without WN, test accuracy in the second phase does not reach that of the first (BP and FA)",
      "mean phase-2 − phase-1 test accuracy < −1 point for BP and for FA (partly: for one)", CH06),
-    ("A-fig8a-wn-recovers", "A", "Fig 8A", "with WN, both BP and FA recover",
-     "recovers: phase 2 within 1 point of phase 1 or above; largely: a drop under a quarter of the "
-     "same rule's drop without WN; a rule whose phase 1 ends > 10 points below it without WN did not "
-     "train. Both recover (partly: one recovers or largely recovers)", CH06),
     ("A-fig8a-fa-inferior-no-wn", "A", "Fig 8A",
      "without WN, FA is inferior to BP after the switch",
      "mean phase-2 test accuracy FA < BP with rank-sum p < 0.05 (partly: lower in the means only)", CH06),
-    ("A-fig8a-fa-comparable-wn", "A", "Fig 8A", "with WN, FA is comparable to BP after the switch",
-     "|mean phase-2 test accuracy FA + WN − BP + WN| < 2 points", CH06),
-    ("A-fig8b-saturation", "A", "Fig 8B",
-     "without WN most output units are saturated at the switch (f'(Z₅) = 0); WN keeps Z₅ away from "
-     "the extremes",
-     "share of FA's output values with f' = 0 at the switch > 50%, and lower with WN", CH06),
+    *((cid, "A", figure, statement, check, CH06) for cid, figure, statement, check in _FIG8_WN),
+    *((f"{cid}-code", "A", figure, statement, check, CH06) for cid, figure, statement, check in _FIG8_WN),
     ("A-figs2-gamma-robust", "A", "Fig S2",
      "alignment and test error are fairly robust over a range of γ, but a small γ severely reduces "
      "performance",
@@ -1126,9 +1133,12 @@ def check_label_smoothing(lrs: Sequence[float], gammas: Sequence[float], accurac
 _CH06_CHECKS = {
     "A-fig8a-no-wn-no-recovery": check_no_wn_no_recovery,
     "A-fig8a-wn-recovers": check_wn_recovers,
+    "A-fig8a-wn-recovers-code": check_wn_recovers,
     "A-fig8a-fa-inferior-no-wn": check_fa_inferior_no_wn,
     "A-fig8a-fa-comparable-wn": check_fa_comparable_wn,
+    "A-fig8a-fa-comparable-wn-code": check_fa_comparable_wn,
     "A-fig8b-saturation": check_saturation,
+    "A-fig8b-saturation-code": check_saturation,
     "A-figs2-gamma-robust": check_gamma_robust,
     "A-figs3-gamma-flexibility": check_gamma_flexibility,
     "A-figs3-label-smoothing": check_label_smoothing,
@@ -1137,3 +1147,13 @@ _CH06_CHECKS = {
 
 CHECKS = {**_CH01_CHECKS, **_CH02_CHECKS, **_CH03_CHECKS, **_CH04_CHECKS, **_CH05_CHECKS, **_CH06_CHECKS}
 """Claim id -> its check, a pure function of arrays from stored results returning ``(verdict, measured)``."""
+
+
+SOURCES: dict[str, dict[str, str]] = {
+    **{f"{cid}-{sfx}": {"reading": reading} for cid, *_ in _CH03 for sfx, reading in CH03_READINGS},
+    **{cid: {"reading": "text (B's columns normalized under WN)"} for cid, *_ in _FIG8_WN},
+    **{f"{cid}-code": {"reading": "authors' code (B as drawn under WN)"} for cid, *_ in _FIG8_WN},
+}
+"""Claim id -> the paper's side of its record: ``quote`` (the sentence, verbatim), ``section``,
+``reading`` (where the paper reads two ways), ``paper_value`` (the paper's own number, or "figure
+only") and ``basis`` ("by construction" for an identity); see :class:`fa_companion.claims.Claim`."""

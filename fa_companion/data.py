@@ -38,6 +38,7 @@ from . import resolve_device
 
 __all__ = [
     "DATASETS",
+    "DATASET_LABELS",
     "DEBIAN_FASHION_MNIST_DIR",
     "TensorDataset",
     "clear_cache",
@@ -51,6 +52,11 @@ __all__ = [
 
 DATASETS = ("fashion_mnist", "digits", "mnist", "mnist_t10k", "cifar10", "cifar100", "svhn", "stl10")
 """The dataset names :func:`load_dataset` accepts."""
+
+DATASET_LABELS = {"fashion_mnist": "Fashion-MNIST", "digits": "scikit-learn digits", "mnist": "MNIST",
+                  "mnist_t10k": "MNIST (test set split 8k/2k)", "cifar10": "CIFAR-10",
+                  "cifar100": "CIFAR-100", "svhn": "SVHN", "stl10": "STL-10"}
+"""How figures, tables and the claims ledger name each dataset."""
 
 DEBIAN_FASHION_MNIST_DIR = Path("/usr/share/datasets/fashion-mnist")
 """Where Debian's ``dataset-fashion-mnist`` package installs the four IDX gz files."""

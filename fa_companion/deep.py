@@ -129,6 +129,11 @@ class DeepMember:
     (:func:`fa_companion.init.soft_alignment`), so IFA 90° is FA. With ``norm="neuron"`` B's
     columns and W's rows are rescaled after the alignment, so the initial angle is then close to,
     not exactly, θ. Left out of :meth:`to_dict` when None, so configs without it keep their hash.
+
+    ``normalize_b`` (with ``norm="neuron"`` only): True follows Paper A's Methods §4.4 ("whenever
+    we used WN, we also normalized every column of B_ℓ with γ at the beginning"); False follows
+    the authors' code (Figure8_S3.ipynb), which leaves B as drawn under WN. Left out of
+    :meth:`to_dict` when True, so configs without it keep their hash.
     """
 
     rule: str = "fa"
@@ -138,6 +143,7 @@ class DeepMember:
     smoothing: bool = False
     seed: int = 0
     theta_init: float | None = None
+    normalize_b: bool = True
 
     def __post_init__(self) -> None:
         if self.rule not in DEEP_RULES:
@@ -159,12 +165,17 @@ class DeepMember:
             if self.rule != "fa":
                 raise ValueError(f"theta_init (initial alignment, IFA) needs rule 'fa', got "
                                  f"{self.rule!r}")
+        if not isinstance(self.normalize_b, bool):
+            raise ValueError(f"normalize_b must be True or False, got {self.normalize_b!r}")
+        if not self.normalize_b and self.norm != "neuron":
+            raise ValueError("normalize_b=False (B left as drawn under WN) needs norm='neuron', "
+                             f"got {self.norm!r}")
 
     @property
     def label(self) -> str:
         name = self.rule.upper() if self.theta_init is None else f"IFA {self.theta_init:g}°"
         if self.norm == "neuron":
-            name += f" + WN γ={self.gamma:g}"
+            name += f" + WN γ={self.gamma:g}" + ("" if self.normalize_b else " (B as drawn)")
         elif self.norm == "layer":
             name += f" + layer-norm γ={self.gamma:g}"
         elif self.norm == "bnorm":
@@ -172,10 +183,13 @@ class DeepMember:
         return name + (" + LS" if self.smoothing else "")
 
     def to_dict(self) -> dict:
-        """The member as a dict (``theta_init`` omitted when None: the hash of older configs)."""
+        """The member as a dict (``theta_init`` omitted when None and ``normalize_b`` when True:
+        the hash of older configs)."""
         d = asdict(self)
         if d["theta_init"] is None:
             del d["theta_init"]
+        if d["normalize_b"]:
+            del d["normalize_b"]
         return d
 
 
@@ -230,13 +244,16 @@ class DeepConfig:
 
 
 def load_deep_data(dataset: str = "fashion_mnist", *, n_train: int | None = None,
-                   n_test: int | None = None, resize: int = 15, device="auto", seed: int = 0):
+                   n_test: int | None = None, resize: int = 15, resize_method: str = "antialias",
+                   device="auto", seed: int = 0):
     """Paper A's inputs: images resized to ``resize``×``resize`` and flattened, pixel values in
-    [0, 1] (÷255), no mean/std normalization (§4.3). Returns a flat
-    :class:`fa_companion.data.TensorDataset` on ``device``."""
+    [0, 1] (÷255), no mean/std normalization (§4.3). ``resize_method``: ``"antialias"`` or
+    ``"cv2"`` (the authors' ``cv2.resize`` default; :func:`fa_companion.data.resize_images`).
+    Returns a flat :class:`fa_companion.data.TensorDataset` on ``device``."""
     from .data import load_dataset
 
     return load_dataset(dataset, n_train=n_train, n_test=n_test, resize=resize, seed=seed,
+                        resize_method=resize_method,
                         device=resolve_device(device)).flat()
 
 
@@ -293,11 +310,13 @@ class DeepNet:
                                    device=dev).view(m_, 1, 1)
         self.code_draw = 0
         self.codes = self._draw_codes(0)
-        # Paper A §4.4: with WN, B's columns are normalized to γ once, after initialization; the
-        # forward weights are on their spheres from the start (the projection of every step).
-        if self.any_neuron:
+        # Paper A §4.4: with WN, B's columns are normalized to γ once, after initialization (not
+        # for members with normalize_b=False, the authors' code); the forward weights are on their
+        # spheres from the start (the projection of every step).
+        norm_b = self.neuron & torch.tensor([m.normalize_b for m in members], device=dev)
+        if bool(norm_b.any()):
             for j in range(len(shapes)):
-                normalize_feedback_columns_(self.B[j], self.gamma, where=self.neuron)
+                normalize_feedback_columns_(self.B[j], self.gamma, where=norm_b)
         self.normalize_()
 
     # -- helpers ---------------------------------------------------------------------------
@@ -666,11 +685,16 @@ def reduce_history(out: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 def deep_condition_config(members: Sequence[DeepMember], config: DeepConfig, *,
                           dataset: str = "fashion_mnist", n_train: int | None = None,
-                          n_test: int | None = None, resize: int = 15) -> dict:
-    """The JSON-able results-store config of one :func:`run_deep_condition` run."""
-    return {"members": [m.to_dict() for m in members], "deep": config.to_dict(),
-            "dataset": dataset, "n_train": n_train, "n_test": n_test, "resize": resize,
-            "version": 1}
+                          n_test: int | None = None, resize: int = 15,
+                          resize_method: str = "antialias") -> dict:
+    """The JSON-able results-store config of one :func:`run_deep_condition` run
+    (``resize_method`` recorded only when not the default, so older configs keep their hash)."""
+    cfg = {"members": [m.to_dict() for m in members], "deep": config.to_dict(),
+           "dataset": dataset, "n_train": n_train, "n_test": n_test, "resize": resize,
+           "version": 1}
+    if resize_method != "antialias":
+        cfg["resize_method"] = resize_method
+    return cfg
 
 
 def run_deep_condition(config: dict, *, device="auto", on_step=None) -> dict:
@@ -683,7 +707,8 @@ def run_deep_condition(config: dict, *, device="auto", on_step=None) -> dict:
     deep["sizes"] = tuple(deep["sizes"])
     cfg = DeepConfig(**deep)
     data = load_deep_data(config["dataset"], n_train=config["n_train"], n_test=config["n_test"],
-                          resize=config["resize"], device=dev)
+                          resize=config["resize"], resize_method=config.get("resize_method", "antialias"),
+                          device=dev)
     out = reduce_history(train_deep(data, members, cfg, device=dev, on_step=on_step))
     final = out["test_acc"][-1]
     summary = {"final_test_acc_mean": float(np.mean(final)), "final_test_acc_min": float(np.min(final)),

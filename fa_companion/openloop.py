@@ -135,12 +135,22 @@ def _as_process(p: Process | dict) -> Process:
     return p if isinstance(p, Process) else Process(**p)
 
 
+BP_REFERENCES = ("before", "after_update", "after_wn")
+"""Where :class:`OpenLoopConfig` takes the BP direction ΔW₀,BP from (see its ``bp_reference``)."""
+
+
 @dataclass(frozen=True)
 class OpenLoopConfig:
     """One open-loop experiment (Fig 1A, Fig 3, Fig 4, Fig S1); defaults are Methods 4.3.
 
     ``gamma=None``: no weight normalization; a number: eq. 32 on W₀ and W₁ at initialization and
-    after every update, and on B's columns once at initialization (Methods 4.4).
+    after every update, and on B's columns once at initialization (Methods 4.4) unless
+    ``normalize_b`` is false (the authors' code, Figure4.ipynb and Figure_S1.ipynb: B as drawn).
+    ``bp_reference``: the state the BP direction ΔW₀,BP is computed from: ``"before"`` the update
+    (eq. 16: the same state as ΔW₀,FA); ``"after_update"`` with W₁ after its update and before
+    WN (the authors' Figure3.ipynb, Figure4.ipynb cell 9 and Figure_S1.ipynb); ``"after_wn"``
+    with W₁ after its update and WN (Figure4.ipynb cell 5). ``normalize_b`` and ``bp_reference``
+    are left out of :meth:`to_dict` at their defaults, so older configs keep their hash.
     ``output_activation``: δ₂ = E ⊙ f'(Z₂) (eq. 5, 17) when true, δ₂ = E when false.
     ``track_terms`` records T¹_aln, T¹_sup (eq. 21-22), their running sums, ΔW₁ and the norms
     (Fig S1); ``track_asymptote`` records W₀∠XᵀEB and W₁∠BᵀEᵀXXᵀE (eq. S7, S10; Fig 1).
@@ -160,6 +170,8 @@ class OpenLoopConfig:
     init_std: float = 1.0
     track_terms: bool = False
     track_asymptote: bool = False
+    normalize_b: bool = True
+    bp_reference: str = "before"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "error", _as_process(self.error))
@@ -174,10 +186,20 @@ class OpenLoopConfig:
             raise ValueError(f"gamma must be None (no WN) or > 0, got {self.gamma!r}")
         if not self.eta > 0:
             raise ValueError(f"eta must be > 0, got {self.eta!r}")
+        if self.bp_reference not in BP_REFERENCES:
+            raise ValueError(f"unknown bp_reference {self.bp_reference!r}; valid: {BP_REFERENCES}")
+        if not isinstance(self.normalize_b, bool):
+            raise ValueError(f"normalize_b must be True or False, got {self.normalize_b!r}")
 
     def to_dict(self) -> dict:
-        """A JSON-able dict (the results store's hash key)."""
-        return asdict(self)
+        """A JSON-able dict (the results store's hash key; ``normalize_b`` and ``bp_reference``
+        only when not at their defaults)."""
+        d = asdict(self)
+        if d["normalize_b"]:
+            del d["normalize_b"]
+        if d["bp_reference"] == "before":
+            del d["bp_reference"]
+        return d
 
     @classmethod
     def from_dict(cls, d: dict) -> OpenLoopConfig:
@@ -385,6 +407,13 @@ def fa_step(w0: Tensor, w1: Tensor, b: Tensor, x: Tensor, e: Tensor, eta: float,
     }
 
 
+def _bp_direction(w0: Tensor, w1: Tensor, x: Tensor, d2: Tensor, eta: float,
+                  activation: str) -> Tensor:
+    """ΔW₀,BP = η Xᵀ(δ₂ W₁ᵀ ⊙ f'(X W₀)) (eq. 14, 16) for a given W₁, e.g. one already updated."""
+    _, fprime = activation_fns(activation)
+    return eta * _t(x) @ ((d2 @ _t(w1)) * fprime(x @ w0))
+
+
 def _angle(a: Tensor, b: Tensor) -> Tensor:
     """Per-repetition angle in degrees (eq. 33) of (R, …) tensors, computed in their own dtype
     (``metrics.frobenius_angle`` converts to float64 first: the same number, 10× slower in the
@@ -439,7 +468,9 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
     w1 = cfg.init_std * draw((cfg.n_h, cfg.n_o))
     b = cfg.init_std * draw((cfg.n_o, cfg.n_h))
     if cfg.gamma is not None:
-        b, w0, w1 = neuron_wn(b, cfg.gamma), neuron_wn(w0, cfg.gamma), neuron_wn(w1, cfg.gamma)
+        w0, w1 = neuron_wn(w0, cfg.gamma), neuron_wn(w1, cfg.gamma)
+        if cfg.normalize_b:
+            b = neuron_wn(b, cfg.gamma)
     bt = _t(b)
     w0_init, w1_init = w0.clone(), w1.clone()
     err = _ProcessState(cfg.error, [rep_generator(seed, r, _STREAM_E, dev) for r in rep_ids],
@@ -459,7 +490,7 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
     n_w0, n_w1 = trace("norm_w0", K + 1), trace("norm_w1", K + 1)
     if cfg.track_terms:
         names = ("angle_t_aln", "angle_t_sup", "angle_sum_t_aln", "angle_sum_t_sup", "angle_dw1",
-                 "norm_t_aln", "norm_t_sup", "norm_dw1", "taylor_rel")
+                 "angle_t_first_order", "norm_t_aln", "norm_t_sup", "norm_dw1", "taylor_rel")
         tt = {n: trace(n, K) for n in names}
         sum_aln = torch.zeros_like(w1)
         sum_sup = torch.zeros_like(w1)
@@ -480,7 +511,8 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
             break
         step = fa_step(w0, w1, b, x, e, eta, cfg.activation, cfg.output_activation)
         d1, d2, dw0, dw0_bp, dw1 = (step[n] for n in ("d1", "d2", "dw0_fa", "dw0_bp", "dw1"))
-        a_dw0[k] = _angle(dw0, dw0_bp)
+        if cfg.bp_reference == "before":
+            a_dw0[k] = _angle(dw0, dw0_bp)
         dead[k] = (step["fp2"].sum(-2) == 0).double().mean(-1)
         if cfg.track_terms and k >= 1:
             t_aln = alignment_term(w0_prev, x_prev, d1_prev, x, d2, eta, cfg.activation)
@@ -491,6 +523,7 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
             tt["angle_sum_t_aln"][k] = _angle(sum_aln, bt)
             tt["angle_sum_t_sup"][k] = _angle(sum_sup, bt)
             tt["angle_dw1"][k] = _angle(dw1, bt)
+            tt["angle_t_first_order"][k] = _angle(t_aln + t_sup, bt)
             tt["norm_t_aln"][k], tt["norm_t_sup"][k] = _norm(t_aln), _norm(t_sup)
             tt["norm_dw1"][k] = _norm(dw1)
             tt["taylor_rel"][k] = _norm(dw1 - t_aln - t_sup) / _norm(dw1)
@@ -499,9 +532,13 @@ def simulate(config: OpenLoopConfig | dict, reps: int | Sequence[int] = 30, *, s
             hist["X"].append(x.clone())
             hist["dW1"].append(dw1.clone())
         w0_prev, x_prev, d1_prev = w0, x, d1
-        w0, w1 = w0 + dw0, w1 + dw1
+        w0_k, w0, w1 = w0, w0 + dw0, w1 + dw1
+        if cfg.bp_reference == "after_update":  # the authors' order: W₁[k+1] before WN
+            a_dw0[k] = _angle(dw0, _bp_direction(w0_k, w1, x, d2, eta, cfg.activation))
         if cfg.gamma is not None:
             w0, w1 = neuron_wn(w0, cfg.gamma), neuron_wn(w1, cfg.gamma)
+        if cfg.bp_reference == "after_wn":  # Figure4.ipynb cell 5: W₁[k+1] after WN
+            a_dw0[k] = _angle(dw0, _bp_direction(w0_k, w1, x, d2, eta, cfg.activation))
         x, e = inp.advance(), err.advance()
 
     out = {name: t.cpu() for name, t in traces.items()}

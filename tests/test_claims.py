@@ -83,7 +83,7 @@ def test_report_prints_always_and_records_only_at_the_book_profile(tmp_path, cap
     assert claims.read_outcomes(tmp_path) == rows
     with pytest.raises(ValueError, match="other chapters"):
         claims.report("08_trainability", "book", outs, root=tmp_path)
-    with pytest.raises(ValueError, match="twice"):
+    with pytest.raises(ValueError, match="twice on the same data"):
         claims.report("10_loss_landscape", "book", outs + outs[:1], root=tmp_path)
 
 
