@@ -274,6 +274,21 @@ for name, d in (("PSD rank 50", psd_full["psd"]), ("PSD rank 10", psd_low["psd"]
     print(f"v∠Mv, {name:11s}: mean {d.mean():5.1f}°, max {d.max():6.1f}°, share ≥ 90°: {np.mean(d >= 90):.3f}")
 
 # %% [markdown]
+# ## Protocol: the paper's text, the authors' code and this book
+#
+# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
+# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
+# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# paper; where a difference can change a verdict, the verdicts below are given under each reading.
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown  # noqa: E402
+
+from fa_companion.protocol import protocol_table  # noqa: E402
+
+Markdown(protocol_table("01_open_loop_alignment"))
+
+# %% [markdown]
 # ## Verdicts
 #
 # Computed from the results above (at the ci profile they reflect a small run). For the

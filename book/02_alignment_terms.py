@@ -264,6 +264,21 @@ fig = plotting_theory.fig_trace_panels([
 fig3_table(fig3_linout)
 
 # %% [markdown]
+# ## Protocol: the paper's text, the authors' code and this book
+#
+# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
+# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
+# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# paper; where a difference can change a verdict, the verdicts below are given under each reading.
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown  # noqa: E402
+
+from fa_companion.protocol import protocol_table  # noqa: E402
+
+Markdown(protocol_table("02_alignment_terms"))
+
+# %% [markdown]
 # ## Verdicts
 #
 # "No alignment" is reproduced when the one-sample t-test against 90° is not significant at the

@@ -66,6 +66,16 @@
 # this. We therefore run every experiment twice, with the same random numbers: **as written**
 # (δ₂ = E ⊙ f'(Z₂)) and with the error imposed directly on the output, **δ₂ = E**, and give a
 # verdict for each.
+#
+# **A third reading: the authors' code.** The notebooks behind Figs 4 and S1 (`Figure4.ipynb`,
+# `Figure_S1.ipynb` at commit `bd9e3d4`; protocol table below) differ from the Methods in four ways
+# that can move a verdict: each figure has its own η and length (Fig 4A-B: η = 0.001 for 4000
+# iterations; Fig 4C-D: 0.002 for 7000; Fig S1: 0.002 for 1500), **B is left as drawn under WN**
+# (column norms ≈ √n_o ≈ 3.2 instead of γ = 1, so the error reaching W₀ is about three times
+# larger), the BP direction ΔW₀,BP is taken with W₁ *after* its update, and in Fig S1's cases 2, 3
+# and 5 the dots labelled "ΔW₁∠Bᵀ" are the angle of the first-order sum T¹_aln + T¹_sup, not of
+# ΔW₁. We run this reading too (δ₂ = E ⊙ f'(Z₂), as in the code; the same seeds) and register
+# every claim under it, with the first-order sum standing in for ΔW₁ where their figure used it.
 
 # %%
 # %matplotlib inline
@@ -383,6 +393,21 @@ for v in VARIANTS:
               f"{fin(v, c, 'norm_t_sup').mean():9.3g} {100 * s1[v][c].arrays['dead_out_final'].mean():4.0f}%")
 print("(finals: mean over the last 200 iterations, averaged over repetitions; ‖W‖ ×: final / initial "
       "norm; dead: output units dead for the whole batch at the end)")
+
+# %% [markdown]
+# ## Protocol: the paper's text, the authors' code and this book
+#
+# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
+# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
+# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# paper; where a difference can change a verdict, the verdicts below are given under each reading.
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown  # noqa: E402
+
+from fa_companion.protocol import protocol_table  # noqa: E402
+
+Markdown(protocol_table("03_autocorrelation_and_wn"))
 
 # %% [markdown]
 # ## Verdicts

@@ -248,6 +248,21 @@ print(f"diagonal: SD ratio {sd_ratio.min():.2f}-{sd_ratio.max():.2f} (median {np
       f"{len(p_diag)} angles (expected under equal means: {0.9 * len(p_diag):.0f})")
 
 # %% [markdown]
+# ## Protocol: the paper's text, the authors' code and this book
+#
+# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
+# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
+# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# paper; where a difference can change a verdict, the verdicts below are given under each reading.
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown  # noqa: E402
+
+from fa_companion.protocol import protocol_table  # noqa: E402
+
+Markdown(protocol_table("04_angle_composition"))
+
+# %% [markdown]
 # ## Verdicts
 #
 # Each verdict is computed from the numbers above. "Reproduced" means our measurement agrees with

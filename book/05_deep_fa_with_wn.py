@@ -418,6 +418,21 @@ for key, (a_, b_) in wn_gain.items():
           f"(rank-sum p = {ranksum(a_, b_) if len(a_) > 1 else float('nan'):.2g})")
 
 # %% [markdown]
+# ## Protocol: the paper's text, the authors' code and this book
+#
+# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
+# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
+# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# paper; where a difference can change a verdict, the verdicts below are given under each reading.
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown  # noqa: E402
+
+from fa_companion.protocol import protocol_table  # noqa: E402
+
+Markdown(protocol_table("05_deep_fa_with_wn"))
+
+# %% [markdown]
 # ## Verdicts
 #
 # Computed from the stored results above. A comparison "improves" alignment when the second-half

@@ -253,6 +253,21 @@ for (eta, smoothing), (rng, sd) in spread.items():
           f"{', '.join(f'{g:g}' for g in good[(eta, smoothing)]) or 'none'}")
 
 # %% [markdown]
+# ## Protocol: the paper's text, the authors' code and this book
+#
+# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
+# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
+# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# paper; where a difference can change a verdict, the verdicts below are given under each reading.
+
+# %% tags=["hide-input"]
+from IPython.display import Markdown  # noqa: E402
+
+from fa_companion.protocol import protocol_table  # noqa: E402
+
+Markdown(protocol_table("06_flexibility"))
+
+# %% [markdown]
 # ## Verdicts
 #
 # Computed from the stored results above. "Recovers" means the mean test accuracy at the end of

@@ -275,7 +275,8 @@ def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None
     counted apart. ``chapters`` (the published ones) lists those without recorded outcomes."""
     total = _counts(rows)
     n_claims = len({r.get("id", i) for i, r in enumerate(rows)})
-    on = "" if n_claims == total[0] else f" (verdicts on {total[0]} claim-dataset pairs of {n_claims} claims)"
+    on = "" if n_claims == total[0] else \
+        f" (verdicts on {total[0]} claim-dataset pairs of {n_claims} claim{'' if n_claims == 1 else 's'})"
     lines = [f"**{total[0]} claim{'' if total[0] == 1 else 's'} checked{on}:** "
              + ", ".join(f"{n} {v}" for v, n in zip(VERDICTS, total[1:5]))
              + f"; besides these, {total[5]} provisional (runs short of the paper's protocol) and "

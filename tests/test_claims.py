@@ -362,3 +362,28 @@ def test_check_attack_claims_and_gradient_masking():
     nowhere = dict(ifa={"true": flat, "feedback": flat, "transfer": flat},
                    bp={"true": bp, "feedback": bp, "transfer": bp})
     assert ev("B-fig7b-fgsm-ifa-beats-bp", thetas=thetas, **nowhere).verdict == "not reproduced"
+
+
+def test_readings_of_paper_a_are_recorded_per_claim():
+    # chapter 03: every claim under the text's two readings of δ₂ and the authors' code
+    for base in ("A-fig4ad-wn-beta", "A-figs1-case3-wn-more-aligned"):
+        readings = {claims.CLAIMS[f"{base}-{sfx}"].reading for sfx in ("eq5", "delta-e", "code")}
+        assert readings == {"text, δ₂ = E ⊙ f'(Z₂) (eq. 5)", "text, δ₂ = E", "authors' code"}
+    # chapter 06: the Fig 8 claims that involve FA + WN, with B normalized (text) or as drawn (code)
+    assert claims.CLAIMS["A-fig8a-fa-comparable-wn"].reading.startswith("text")
+    assert claims.CLAIMS["A-fig8a-fa-comparable-wn-code"].reading.startswith("authors' code")
+    assert claims.CHECKS["A-fig8a-fa-comparable-wn-code"] is claims.CHECKS["A-fig8a-fa-comparable-wn"]
+
+
+def test_one_claim_on_two_datasets_is_two_outcomes(tmp_path, capsys):
+    bp, bp_wn = np.array([90.0, 91.0]), np.array([80.0, 81.0])
+    outs = [claims.evaluate("A-fig6h-wn-bp-error", bp=100 - bp, bp_wn=100 - bp_wn, rests_on=on)
+            for on in ("MNIST", "Fashion-MNIST")]
+    claims.report("05_deep_fa_with_wn", "book", outs, root=tmp_path)
+    assert "[MNIST]" in capsys.readouterr().out
+    rows = claims.read_outcomes(tmp_path)
+    assert [r["rests_on"] for r in rows] == ["MNIST", "Fashion-MNIST"]
+    table = claims.verdict_table(rows)
+    assert "verdicts on 2 claim-dataset pairs of 1 claim)" in table
+    with pytest.raises(ValueError, match="twice on the same data"):
+        claims.report("05_deep_fa_with_wn", "book", outs + outs[:1], root=tmp_path)

@@ -428,3 +428,119 @@ def test_cache_reuses_loaded_arrays(tmp_path, no_debian):
     again = load_dataset("fashion_mnist", root=tmp_path, n_train=5)
     assert again.x_train.shape == (5, 1, 28, 28)
     assert torch.equal(again.x_test, first.x_test)
+
+
+# --- MNIST from local IDX files and the mnist_t10k split (Paper A's digits) ----------------
+
+
+@pytest.fixture
+def no_shared_mnist(monkeypatch, tmp_path):
+    """Hide the project's shared MNIST test set, so only the test's fake files are found."""
+    monkeypatch.setattr(data, "_shared_mnist_dir", lambda: tmp_path / "no-shared-mnist")
+
+
+@pytest.mark.parametrize("layout", ["MNIST/raw", "mnist"])
+def test_mnist_from_local_gz_idx_files(tmp_path, no_shared_mnist, layout):
+    arrays = write_mnist_like(tmp_path / layout, 30, 20, gz=True)
+    ds = load_dataset("mnist", root=tmp_path)
+    assert ds.x_train.shape == (30, 1, 28, 28) and ds.x_test.shape == (20, 1, 28, 28)
+    assert np.array_equal(as_uint8(ds.x_train[:, 0]), arrays["train-images-idx3-ubyte"])
+    assert np.array_equal(ds.y_test.numpy(), arrays["t10k-labels-idx1-ubyte"])
+    assert "MNIST IDX files" in ds.source
+
+
+def test_mnist_missing_names_every_way_to_provide_it(tmp_path, no_shared_mnist):
+    with pytest.raises(FileNotFoundError) as err:
+        load_dataset("mnist", root=tmp_path)
+    message = str(err.value)
+    assert str(tmp_path / "MNIST" / "raw") in message and "FA_COMPANION_DATA" in message
+    assert "download=True" in message
+
+
+def test_mnist_t10k_is_a_fixed_stratified_8000_2000_split(tmp_path, no_shared_mnist):
+    images = random_images(10000, 28, 28)
+    labels = np.repeat(np.arange(10, dtype=np.uint8), 1000)
+    np.random.default_rng(1).shuffle(labels)
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz", labels)
+    ds = load_dataset("mnist_t10k", root=tmp_path)
+    assert ds.x_train.shape == (8000, 1, 28, 28) and ds.x_test.shape == (2000, 1, 28, 28)
+    assert torch.bincount(ds.y_train).tolist() == [800] * 10  # stratified by class
+    assert torch.bincount(ds.y_test).tolist() == [200] * 10
+    # train and test are disjoint and together the whole test set
+    both = np.concatenate([as_uint8(ds.x_train[:, 0]), as_uint8(ds.x_test[:, 0])])
+    assert sorted(map(bytes, both)) == sorted(map(bytes, images))
+    data.clear_cache()
+    again = load_dataset("mnist_t10k", root=tmp_path)
+    assert torch.equal(again.x_train, ds.x_train)  # the split is fixed (seed 0)
+    # no split of the first 5,000 (NIST SD-3) from the last 5,000 (SD-1): both halves in each part
+    first_half = {bytes(a) for a in images[:5000]}
+    n_first = sum(bytes(a) in first_half for a in as_uint8(ds.x_test[:, 0]))
+    assert 800 < n_first < 1200
+
+
+def test_mnist_t10k_needs_only_the_test_files_and_says_which(tmp_path, no_shared_mnist):
+    with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte"):
+        load_dataset("mnist_t10k", root=tmp_path)
+    write_idx(tmp_path / "mnist" / "t10k-images-idx3-ubyte", random_images(10, 28, 28))
+    write_idx(tmp_path / "mnist" / "t10k-labels-idx1-ubyte", balanced_labels(10))
+    with pytest.raises(ValueError, match="expects the 10000 images"):
+        load_dataset("mnist_t10k", root=tmp_path)
+
+
+# --- resizing: antialiased (the book) and cv2's INTER_LINEAR (Paper A's authors' code) --------
+
+
+def test_cv2_resize_halving_averages_2x2_blocks():
+    # 4 -> 2: output centre (i + 0.5) * 2 - 0.5 = 2i + 0.5 lies midway between pixels 2i and 2i+1,
+    # so bilinear interpolation without antialiasing is the mean of each 2x2 block
+    x = torch.tensor([[10, 20, 30, 40], [50, 60, 70, 80], [1, 3, 5, 7], [9, 11, 13, 15]],
+                     dtype=torch.uint8).view(1, 1, 4, 4)
+    out = data.resize_images(x, 2, "cv2")
+    assert out.dtype == torch.uint8
+    assert out.view(2, 2).tolist() == [[35, 55], [6, 10]]  # (10+20+50+60)/4 = 35, ..., (5+7+13+15)/4 = 10
+
+
+def test_cv2_resize_28_to_15_matches_the_hand_computed_bilinear_weights():
+    rng = np.random.default_rng(0)
+    img = rng.integers(0, 256, size=(28, 28)).astype(np.uint8)
+    out = data.resize_images(torch.from_numpy(img).view(1, 1, 28, 28), 15, "cv2").view(15, 15).numpy()
+
+    def coords(i):  # half-pixel centres, clamped at the border: cv2's INTER_LINEAR
+        src = min(max((i + 0.5) * 28 / 15 - 0.5, 0.0), 27.0)
+        lo = int(np.floor(src))
+        return lo, min(lo + 1, 27), src - lo
+
+    for i, j in [(0, 0), (3, 11), (7, 7), (14, 14), (9, 2)]:
+        r0, r1, fr = coords(i)
+        c0, c1, fc = coords(j)
+        f = img.astype(float)
+        value = ((1 - fr) * ((1 - fc) * f[r0, c0] + fc * f[r0, c1])
+                 + fr * ((1 - fc) * f[r1, c0] + fc * f[r1, c1]))
+        assert abs(int(out[i, j]) - value) <= 0.5 + 1e-9  # rounded to the nearest grey level
+
+
+def test_cv2_resize_skips_what_antialiasing_averages():
+    # a one-pixel-wide line at column 1: 28 -> 15 without antialiasing samples at half-pixel
+    # centres; output column 0 samples source 0.5 * 28/15 - 0.5 = 13/30, so the line keeps weight
+    # 13/30 there and nowhere else. Column 7 falls between samples 6.03 and 7.9: it keeps only
+    # 1/30 + 1/10 of its weight, where antialiasing keeps about half of every stroke
+    x = torch.zeros(1, 1, 28, 28)
+    x[..., 1] = 1.0
+    cv2_like = data.resize_images(x, 15, "cv2")
+    assert torch.allclose(cv2_like.sum(-1), torch.full((1, 1, 15), 13 / 30), atol=1e-6)
+    x7 = torch.zeros(1, 1, 28, 28)
+    x7[..., 7] = 1.0
+    assert torch.allclose(data.resize_images(x7, 15, "cv2").sum(-1), torch.full((1, 1, 15), 2 / 15), atol=1e-6)
+    assert float(data.resize_images(x7, 15, "antialias").sum(-1).min()) > 0.4
+    with pytest.raises(ValueError, match="valid methods"):
+        data.resize_images(x, 15, "lanczos")
+    with pytest.raises(ValueError, match="resize_method"):
+        load_dataset("digits", resize=15, resize_method="nearest")
+
+
+def test_load_dataset_cv2_resize_rounds_before_scaling(tmp_path, no_shared_mnist):
+    arrays = write_mnist_like(tmp_path / "MNIST" / "raw", 20, 10, gz=False)
+    ds = load_dataset("mnist", root=tmp_path, resize=15, resize_method="cv2")
+    expected = data.resize_images(torch.from_numpy(arrays["t10k-images-idx3-ubyte"]).unsqueeze(1), 15, "cv2")
+    assert torch.equal(ds.x_test, expected.float() / 255)

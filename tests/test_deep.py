@@ -259,3 +259,25 @@ def test_bp_with_wn_equals_projected_autograd_sgd():
             project_neurons_(w, 0.8)
         for a, b in zip(net.W, ws):
             torch.testing.assert_close(a[0], b.detach(), rtol=1e-10, atol=1e-12)
+
+
+def test_b_as_drawn_under_wn_keeps_b_and_the_config_hash():
+    drawn = DeepNet([DeepMember("fa", "neuron", 1.0, seed=3, normalize_b=False)], CFG, device="cpu")
+    plain = DeepNet([DeepMember("fa", seed=3)], CFG, device="cpu")
+    text = DeepNet([DeepMember("fa", "neuron", 1.0, seed=3)], CFG, device="cpu")
+    assert all(torch.equal(u, v) for u, v in zip(drawn.B, plain.B))  # B exactly as drawn
+    assert all(torch.equal(u, v) for u, v in zip(drawn.W, text.W))  # W projected as under the text
+    assert not any(torch.equal(u, v) for u, v in zip(text.B, plain.B))
+    assert "normalize_b" not in DeepMember("fa", "neuron", 1.0).to_dict()  # older hashes kept
+    assert DeepMember("fa", "neuron", 1.0, normalize_b=False).to_dict()["normalize_b"] is False
+    assert "B as drawn" in DeepMember("fa", "neuron", 1.0, normalize_b=False).label
+    with pytest.raises(ValueError, match="needs norm='neuron'"):
+        DeepMember("fa", normalize_b=False)
+
+
+def test_deep_condition_config_records_a_non_default_resize_only():
+    from fa_companion.deep import deep_condition_config
+
+    members = [DeepMember("fa")]
+    assert "resize_method" not in deep_condition_config(members, CFG)
+    assert deep_condition_config(members, CFG, resize_method="cv2")["resize_method"] == "cv2"

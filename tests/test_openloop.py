@@ -347,3 +347,55 @@ def test_a_stream_refuses_more_values_than_declared():
     stream.next(), stream.next()
     with pytest.raises(RuntimeError, match="more values than it declared"):
         stream.next()
+
+
+# ---- the authors' code as a reading (Figure4.ipynb, Figure_S1.ipynb at bd9e3d4) ----------------
+
+
+def test_new_protocol_switches_keep_the_hash_of_older_configs():
+    d = OpenLoopConfig().to_dict()
+    assert "normalize_b" not in d and "bp_reference" not in d  # stored results keep their keys
+    code = OpenLoopConfig(normalize_b=False, bp_reference="after_update").to_dict()
+    assert code["normalize_b"] is False and code["bp_reference"] == "after_update"
+    assert OpenLoopConfig.from_dict(code) == OpenLoopConfig(normalize_b=False, bp_reference="after_update")
+    with pytest.raises(ValueError, match="bp_reference"):
+        OpenLoopConfig(bp_reference="later")
+
+
+def test_b_left_as_drawn_under_wn_is_exactly_the_draw():
+    cfg = OpenLoopConfig(**SMALL, iterations=3, gamma=1.0)
+    text = simulate(cfg, reps=2, device="cpu", dtype=D)
+    code = simulate(cfg.with_(normalize_b=False), reps=2, device="cpu", dtype=D)
+    plain = simulate(cfg.with_(gamma=None), reps=2, device="cpu", dtype=D)
+    assert torch.equal(code["B"], plain["B"])  # B as drawn, bit for bit
+    assert torch.allclose(torch.linalg.vector_norm(text["B"], dim=-2), torch.ones(2, SMALL["n_h"], dtype=D))
+    assert torch.allclose(text["B"], neuron_wn(plain["B"], 1.0))
+    assert torch.equal(code["W0_init"], text["W0_init"])  # W is projected under both readings
+
+
+@pytest.mark.parametrize("reference", ["after_update", "after_wn"])
+def test_bp_reference_after_the_update_is_the_authors_order(reference):
+    cfg = OpenLoopConfig(**SMALL, iterations=4, gamma=1.0, eta=0.05, bp_reference=reference)
+    out = simulate(cfg, reps=1, device="cpu", dtype=D, history=True)
+    before = simulate(cfg.with_(bp_reference="before"), reps=1, device="cpu", dtype=D, history=True)
+    # replay the run by hand: the same weights (the reference does not change the dynamics)
+    f, fp = activation_fns("relu")
+    w0, w1, b = out["W0_init"][0], out["W1_init"][0], out["B"][0]
+    for k in range(cfg.iterations):
+        x, e = out["X"][k, 0], out["E"][k, 0]
+        step = fa_step(w0, w1, b, x, e, cfg.eta)
+        w1_new = w1 + step["dw1"]
+        if reference == "after_wn":
+            w1_new = neuron_wn(w1_new, 1.0)
+        bp = cfg.eta * x.T @ ((step["d2"] @ w1_new.T) * fp(x @ w0))
+        assert float(out["angle_dw0"][k, 0]) == pytest.approx(_angle(step["dw0_fa"], bp), abs=1e-9)
+        assert float(before["angle_dw0"][k, 0]) == pytest.approx(_angle(step["dw0_fa"], step["dw0_bp"]), abs=1e-9)
+        w0, w1 = neuron_wn(w0 + step["dw0_fa"], 1.0), neuron_wn(w1 + step["dw1"], 1.0)
+    assert torch.equal(out["W1"], before["W1"])
+
+
+def test_first_order_sum_is_tracked_as_the_authors_fig_s1_plots_it():
+    cfg = OpenLoopConfig(**SMALL, iterations=5, track_terms=True, error=Process("redraw", every=2))
+    out = simulate(cfg, reps=2, device="cpu", dtype=D)
+    assert torch.isnan(out["angle_t_first_order"][0]).all()
+    assert torch.isfinite(out["angle_t_first_order"][1:]).all()
