@@ -62,7 +62,9 @@ def test_check_skew_90():
 def test_check_masks():
     linear = _sample(80.0, 5.0)
     o = claims.evaluate("A-fig2d-masks", masked=_sample(85.0, 5.0, seed=1), linear=linear)
-    assert o.verdict == "reproduced" and o.measured == "85.00° vs linear 80.00°"
+    assert o.verdict == "reproduced" and o.measured == "85.00° vs linear 80.00° (Welch p < 1e-16)"
+    assert claims.evaluate("A-fig2d-masks", masked=_sample(80.2, 5.0, seed=1),
+                           linear=linear).verdict == "not reproduced"  # above linear, not significantly
     assert claims.evaluate("A-fig2d-masks", masked=_sample(78.0, 5.0, seed=1),
                            linear=linear).verdict == "not reproduced"  # more aligned than linear
     assert claims.evaluate("A-fig2d-masks", masked=_sample(90.0, 5.0, seed=1),

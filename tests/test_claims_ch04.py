@@ -48,6 +48,11 @@ def test_check_below_both_rare():
     early[list(DIAGONAL).index(30.0)] = 20.0
     o = claims.evaluate("A-fig5a-below-both-rare", **u, diagonal=DIAGONAL, diagonal_theta3=early)
     assert o.verdict == "not reproduced" and "only from θ = 30°" in o.measured
+    # below both factors from θ = 82.5°: before the paper's 85°
+    at_82 = diag.copy()
+    at_82[list(DIAGONAL).index(82.5)] = 80.0
+    o = claims.evaluate("A-fig5a-below-both-rare", **u, diagonal=DIAGONAL, diagonal_theta3=at_82)
+    assert o.verdict == "not reproduced" and "only from θ = 82.5°" in o.measured
     # θ₃ below both factors in many uniform pairs with θ₁, θ₂ ≤ 90°
     low = {**u, "theta3": 0.5 * np.minimum(u["theta1"], u["theta2"])}
     o = claims.evaluate("A-fig5a-below-both-rare", **low, diagonal=DIAGONAL, diagonal_theta3=diag)
@@ -93,6 +98,12 @@ def test_check_masks():
     o = claims.evaluate("A-fig5cfg-masks-mean", uniform_linear=u_lin, uniform_masked=u_non,
                         diagonal_linear=lin, diagonal_masked=non)
     assert o.verdict == "reproduced" and "of 20 diagonal angles" in o.measured
-    o = claims.evaluate("A-fig5cfg-masks-mean", uniform_linear=u_lin, uniform_masked=u_non + 1.0,
+    o = claims.evaluate("A-fig5cfg-masks-mean", uniform_linear=u_lin, uniform_masked=u_non,
                         diagonal_linear=lin, diagonal_masked=non + 1.0)
     assert o.verdict == "partly reproduced" and "p > 0.1 at 0 of 20" in o.measured
+    o = claims.evaluate("A-fig5cfg-masks-mean", uniform_linear=u_lin, uniform_masked=u_non + 1.0,
+                        diagonal_linear=lin, diagonal_masked=non)
+    assert o.verdict == "partly reproduced" and o.measured.startswith("uniform populations p = ")
+    o = claims.evaluate("A-fig5cfg-masks-mean", uniform_linear=u_lin, uniform_masked=u_non + 1.0,
+                        diagonal_linear=lin, diagonal_masked=non + 1.0)  # shifted everywhere
+    assert o.verdict == "not reproduced" and "p > 0.1 at 0 of 20" in o.measured
