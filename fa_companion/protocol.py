@@ -12,8 +12,8 @@ the public history, so for chapter 05 only the shared modules can be cited.
 
 :data:`PROTOCOL` holds one table per Paper A chapter (01-06), as data: one :class:`ProtocolRow`
 per setting that matters, with what the text says (and where), what the code does (notebook and
-cell), and what this book does at its book profile (with the readings being added for issue 14
-marked "planned"). :func:`protocol_table` renders a chapter's table as Markdown; rows whose text
+cell), and what this book does at its book profile (including the readings it runs beside the
+text's: the authors' code in chapters 03 and 06, MNIST beside Fashion-MNIST in 05 and 06). :func:`protocol_table` renders a chapter's table as Markdown; rows whose text
 and code differ are marked ≠. The code column describes what the published figures' code did,
 without judging why.
 """
@@ -280,7 +280,7 @@ _CH02 = (
 # Chapter 03: Fig 4 and Fig S1 (§2.3, §4.3-4.7, Supplementary Note 1)
 # --------------------------------------------------------------------------------------------
 
-_PLANNED_03 = "planned authors'-code reading: "
+_PLANNED_03 = "authors'-code reading: "
 
 _CH03 = (
     R("architecture and activation",
@@ -454,7 +454,7 @@ _CH04 = (
 # Chapter 05: Figs 6-7 (§2.5, §4.1, §4.3-4.7, §4.9)
 # --------------------------------------------------------------------------------------------
 
-_MNIST_PLANNED = ("planned: also MNIST as mnist_t10k (MNIST's official test set split"
+_MNIST_PLANNED = ("also MNIST as mnist_t10k (MNIST's official test set split"
                   " 8,000/2,000, stratified, seed 0; 15×15 by the cv2-style resize), with the same"
                   " number of SGD iterations")
 
@@ -468,7 +468,7 @@ _CH05 = (
       _NA_67 + "; my_modules/my_dataset.ipynb cell 1: ÷255, then cv2.resize(img, (15, 15))"
       " (INTER_LINEAR: bilinear, no antialiasing); the torchvision Resize is never applied;"
       " no standardization",
-      "Fashion-MNIST: bilinear with antialiasing, ÷255, no standardization; planned MNIST:"
+      "Fashion-MNIST: bilinear with antialiasing, ÷255, no standardization; MNIST:"
       " bilinear at half-pixel centres without antialiasing (as cv2.resize) on the uint8 image,"
       " then ÷255"),
     R("mini-batch order",
@@ -586,7 +586,7 @@ _CH06 = (
     R("B normalization under WN",
       "§4.4: B's columns normalized to γ at the beginning",
       "Figure8_S3.ipynb cell 6: B never normalized",
-      "B's columns normalized to γ at initialization; planned authors'-code reading: B left"
+      "B's columns normalized to γ at initialization; authors'-code reading: B left"
       " as drawn",
       differs=True),
     R("error and loss",

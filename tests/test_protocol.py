@@ -110,14 +110,14 @@ def test_pipes_are_escaped_and_lines_joined():
     assert lines[3] == "|  | s | t | Figure4.ipynb cell 2 | b |"
 
 
-def test_planned_book_readings_are_stated():
+def test_book_readings_are_stated():
     """Issue 14: MNIST (mnist_t10k) beside Fashion-MNIST in chapters 05-06; the authors'-code
     reading (B as drawn under WN) in chapters 03 and 06."""
     for chapter in ("05_deep_fa_with_wn", "06_flexibility"):
         assert any("mnist_t10k" in r.book for r in PROTOCOL[chapter]), chapter
     for chapter in ("03_autocorrelation_and_wn", "06_flexibility"):
         row = next(r for r in PROTOCOL[chapter] if r.setting == "B normalization under WN")
-        assert "planned" in row.book and "as drawn" in row.book
+        assert "authors'-code reading" in row.book and "as drawn" in row.book
 
 
 def test_empty_fields_are_rejected():
