@@ -257,7 +257,8 @@ by_theta = [labels.index(f"IFA {t:g}°") for t in sorted(thetas)]
 sev_data = dict(severities=severities)
 claims.report("11_corruption_robustness", profile, [
     claims.evaluate("B-fig6c-mca-rises", thetas=sorted(thetas), mca_ifa=mca[:, by_theta], **sev_data),
-    claims.evaluate("B-fig6b-every-corruption", acc_ifa0=acc[0, :, i0], acc_fa=acc[0, :, i90], severity=severities[0]),
+    claims.evaluate("B-fig6b-every-corruption", thetas=sorted(thetas), acc_ifa=acc[0][:, by_theta],
+                    severity=severities[0]),
     claims.evaluate("B-figS11-fa-below-bp", mca_fa=mca[:, i90], mca_bp=mca[:, ibp], **sev_data),
     claims.evaluate("B-figS11-alignment-towards-bp", thetas=sorted(thetas), mca_ifa=mca[:, by_theta],
                     mca_bp=mca[:, ibp], **sev_data),
