@@ -108,3 +108,34 @@ def test_check_fa_diverges():
     assert o.verdict == "partly reproduced"
     assert ev("B-figS6ce-fa-diverges", depths=depths, fa_loss=[falling] * 3,
               ifa_loss=[diverging] * 3).verdict == "not reproduced"
+
+
+def test_remaining_failing_and_partial_cases():
+    """The cases of older checks that tests/test_claims.py does not reach: each check's "not
+    reproduced" and, where it has one, its "partly reproduced"."""
+    ev = claims.evaluate
+    sev, thetas, k = [1, 2, 3], [0, 30, 60, 90], 5
+    noise = 0.001 * np.arange(k)
+    bp = np.array([0.80, 0.70, 0.60])[:, None] + noise  # (S, K)
+    fa_low = bp - 0.05
+    fa_mixed = np.vstack([fa_low[:1], bp[1:] + 0.05])  # below BP at severity 1 only
+    assert ev("B-figS11-fa-below-bp", mca_fa=fa_mixed, mca_bp=bp, severities=sev).verdict == "partly reproduced"
+    assert ev("B-figS11-fa-below-bp", mca_fa=bp + 0.05, mca_bp=bp, severities=sev).verdict == "not reproduced"
+    flat_ifa = np.repeat(bp[:, None, :], 4, axis=1)  # (S, θ, K): no trend with θ_init
+    assert ev("B-figS11-alignment-towards-bp", thetas=thetas, mca_ifa=flat_ifa, mca_bp=bp,
+              severities=sev).verdict == "not reproduced"
+    ifa0, fa = np.array([0.80, 0.60])[:, None] + noise, np.array([0.78, 0.48])[:, None] + noise
+    assert ev("B-figS11-decline-fraction", mca_ifa0=fa, mca_fa=ifa0, severities=[1, 5]).verdict == "not reproduced"
+    cnn = {"BP": np.array([86.3, 86.4]), "FA 90°": np.array([60.0, 52.0]), "IFA 0°": np.array([83.0, 83.5])}
+    dead_gap = {**cnn, "IFA 0°": cnn["FA 90°"]}
+    assert ev("B-tableS1-ifa-above-fa", best={"lenet": dead_gap}).verdict == "not reproduced"
+    ifa_top = {**cnn, "IFA 0°": np.array([87.0, 87.5])}
+    assert ev("B-tableS1-bp-above-ifa", best={"lenet": cnn, "alexnet": ifa_top}).verdict == "partly reproduced"
+    robust = np.array([0.45, 0.50, 0.55, 0.60])[:, None] + 0.002 * np.arange(k)
+    flat = np.full((4, k), 0.40) + 0.002 * np.arange(k)
+    ref = 0.40 + 0.002 * np.arange(k)
+    true_only = dict(ifa={"true": robust, "feedback": flat, "transfer": flat},
+                     bp={"true": ref, "feedback": ref, "transfer": ref})
+    assert ev("B-figS12b-bim-misalignment-helps", thetas=thetas, **true_only).verdict == "partly reproduced"
+    assert ev("B-fig3a-trainable-region", fa_scores=np.full((2, 2), 85.0),
+              ifa_scores=np.full((2, 2), 85.0)).verdict == "not reproduced"
