@@ -42,7 +42,7 @@
 import numpy as np
 
 import fa_companion
-from fa_companion import claims, plotting
+from fa_companion import claims, claims_paper_b, plotting
 from fa_companion.experiments import ensemble_config, stored_ensemble
 from fa_companion.models import Member
 from fa_companion.results import chapter_store, provenance_table
@@ -112,9 +112,10 @@ print(f"one transport: {words:,} words ({words * 4 / 2**20:.2f} MiB); "
       f"BP over {iterations:,} iterations: {words * 4 * iterations / 2**30:.1f} GiB; IFA: once")
 
 # %% [markdown]
-# **Verdict (claim 1): reproduced, as a model.** By construction BP's weight traffic grows linearly
-# with training (here about 11 700 times IFA's one-time copy after 30 CIFAR-10 epochs); FA and IFA
-# pay nothing per iteration. This is an accounting identity, not a measurement of hardware energy.
+# **Verdict (claim 1): true by construction.** BP's weight traffic grows linearly with training
+# (here about 11 700 times IFA's one-time copy after 30 CIFAR-10 epochs); FA and IFA pay nothing
+# per iteration. This is an accounting identity, not a measurement of hardware energy: the ledger
+# labels it "by construction" and keeps it out of the reproduced/partly/not counts.
 #
 # ## Fig 1f and Fig S1: alignment between forward and backward weights
 #
@@ -179,6 +180,9 @@ for label, v in final.items():
     print(f"{label:7s} test accuracy {m:.2f} ± {s:.2f} %  (train {mean_sd(histories[label]['train_acc'][-1])[0]:.2f} %)")
 for (a, b), p in pvalues.items():
     print(f"rank-sum {a} vs {b}: p = {p:.2g}")
+print("the paper (Table S2, CIFAR-10, 10 networks): "
+      + claims_paper_b.paper_table_s2_line(("BP", "FA 90°", "IFA 0°"))
+      + " %; Fig 1h: FA vs IFA P < 10⁻³, BP vs IFA P = 0.082")
 print("diverged networks:", {label: int((h["diverged_epoch"] >= 0).sum()) for label, h in histories.items()})
 
 # %% [markdown]
@@ -213,12 +217,13 @@ for label, h in histories.items():
 
 # %%
 claims.report("07_initial_alignment", profile, [
-    claims.outcome("B-fig1d-weight-transport", "reproduced",
+    claims.outcome("B-fig1d-weight-transport", "reproduced",  # basis: by construction (the ledger)
                    f"cost model: BP moves {words:,} words at each of {iterations:,} iterations, IFA once, FA never"),
     claims.evaluate("B-fig1f-alignment-dynamics", fa_angle=angle["FA"], ifa_angle=angle["IFA 0°"]),
     claims.evaluate("B-fig1g-ifa-learns-like-bp", epochs_to_target=speed),
     claims.evaluate("B-fig1h-ifa-beats-fa", ifa=final["IFA 0°"], fa=final["FA"]),
     claims.evaluate("B-fig1h-ifa-matches-bp", ifa=final["IFA 0°"], bp=final["BP"]),
+    claims.evaluate("B-figS2-curves-overlap", bp=histories["BP"], ifa=histories["IFA 0°"]),
 ])
 
 # %% [markdown]
@@ -230,7 +235,10 @@ claims.report("07_initial_alignment", profile, [
 # FA), IFA's test curves lie on BP's (its training accuracy runs slightly below, 93.7 against
 # 94.9 %), and IFA beats FA by a clear and significant margin.
 #
-# The claim that does **not** carry over is "IFA is not significantly different from BP". Ten
+# The claims that do **not** carry over are "IFA is not significantly different from BP" and, its
+# curve-by-curve form, Fig S2's "nearly overlapping learning curves": IFA's mean training accuracy
+# stays about a point below BP's, a gap larger than the networks' spread at nearly every epoch, and
+# its test curve is resolved from BP's at about one epoch in six (the verdict prints both). Ten
 # networks per rule resolve a gap of a few tenths of a point, and IFA's gap to BP is of that size and
 # significant here (the verdict above prints it). The paper's own P = 0.082 is not far from
 # significance either; "IFA ≈ BP" is best read as a statement about the size of the gap (small next

@@ -197,10 +197,12 @@ for label, hs in by_depth.items():
 
 # %%
 deep = by_depth["FA"][-1]
-loss_rises = float(np.nanmean(deep["test_loss"][-1]) > np.nanmin(np.nanmean(deep["test_loss"], -1)))
-acc_rises = float(np.nanmean(deep["test_acc"][-1]) > np.nanmean(deep["test_acc"][1]))
-print(f"FA at depth {depths[-1]}: test loss ends above its minimum: {bool(loss_rises)}; "
-      f"test accuracy still higher than after epoch 1: {bool(acc_rises)}")
+for label, hs in by_depth.items():
+    h = hs[-1]
+    print(f"{label:7s} depth {depths[-1]}: training loss epoch 1 → min → end "
+          f"{np.nanmean(h['train_loss'][1]):.3g} → {np.nanmin(np.nanmean(h['train_loss'][1:], -1)):.3g} → "
+          f"{np.nanmean(h['train_loss'][-1]):.3g}; test loss end/min "
+          f"{np.nanmean(h['test_loss'][-1]) / np.nanmin(np.nanmean(h['test_loss'], -1)):.2f}×")
 fig, axes = plt.subplots(1, 2, figsize=(7.5, 2.9))
 for label, hs in by_depth.items():
     h = hs[-1]
@@ -244,29 +246,52 @@ print(f"IFA above FA at every size: {all(ifa_above)}")
 # %%
 final = {section: {k: [score(h)[1] for h in v] for k, v in runs.items()}
          for section, runs in (("depth", by_depth), ("size", by_size))}
+max_train = {k: [score(h)[0] for h in v] for k, v in by_depth.items()}  # Fig 3b's score (§B.5)
+extreme = LANDMARKS[2:]  # ②-④ of Fig S5e-g
+at_landmark = {label: [{key: grid[label][idx[la]][key][:, idx[lb]] for key in ("train_acc", "test_acc")}
+                       for la, lb in extreme] for label in grid}
+shown_depths = [i for i, d in enumerate(depths) if d in (2, 6, 10)] or list(range(len(depths)))  # Fig S6c-e
 claims.report("08_trainability", profile, [
     claims.evaluate("B-fig3a-trainable-region", fa_scores=scores["FA"], ifa_scores=scores["IFA 0°"]),
-    claims.evaluate("B-fig3a-ifa-nearly-everywhere", fa_scores=scores["FA"], ifa_scores=scores["IFA 0°"]),
-    claims.evaluate("B-fig3b-depth", depths=depths, bp=final["depth"]["BP"], fa=final["depth"]["FA"],
+    claims.evaluate("B-fig3a-ifa-nearly-everywhere", fa_scores=scores["FA"], ifa_scores=scores["IFA 0°"],
+                    fa_test=tests["FA"], ifa_test=tests["IFA 0°"]),
+    claims.evaluate("B-figS5cg-landmarks", fa=at_landmark["FA"], ifa=at_landmark["IFA 0°"],
+                    names=[f"({la:.3g}, {lb:.3g})" for la, lb in extreme]),
+    claims.evaluate("B-fig3b-depth", depths=depths, bp=max_train["BP"], fa=max_train["FA"],
+                    ifa=max_train["IFA 0°"]),
+    claims.evaluate("B-figS6b-depth-test", depths=depths, bp=final["depth"]["BP"], fa=final["depth"]["FA"],
                     ifa=final["depth"]["IFA 0°"]),
-    claims.evaluate("B-figS6-miscalibration", test_loss=deep["test_loss"], test_acc=deep["test_acc"],
+    claims.evaluate("B-figS6-miscalibration", train_loss=deep["train_loss"], train_acc=deep["train_acc"],
                     depth=depths[-1]),
+    claims.evaluate("B-figS6ce-fa-diverges", depths=[depths[i] for i in shown_depths],
+                    fa_loss=[by_depth["FA"][i]["train_loss"] for i in shown_depths],
+                    ifa_loss=[by_depth["IFA 0°"][i]["train_loss"] for i in shown_depths]),
     claims.evaluate("B-fig3c-data-size", fa=final["size"]["FA"], ifa=final["size"]["IFA 0°"]),
 ])
 
 # %% [markdown]
 # ## What we found
 #
-# At the book profile all five claims hold, and strongly. FA reaches 80% training accuracy at about
-# half of the grid, IFA at about three quarters, and FA is never ahead of IFA by more than a point.
-# With depth FA collapses (test accuracy 82% at depth 2, 35% at depth 10) while IFA's test accuracy
-# stays within about a point of BP's at every depth. On the paper's own score, the maximum training
-# accuracy, the gap to BP grows with depth: 3 points at depth 6 and 5-6 points at depths 8 and 10
-# (IFA 93.4% vs BP 98.4%, and 92.6% vs 98.3%), so deep IFA networks fit the training set less closely
-# than BP for nearly the same test accuracy. With 100 training images FA is at chance while IFA is
-# within 2 points of BP (63% vs 65%). The one qualification is the b-axis of the grid: under Adam it
-# carries no information for IFA and little for FA (see above), so "trainable region" here is a
-# statement about the forward scale a.
+# At the book profile most claims hold, and strongly; the verdicts above say which do not.
+# FA reaches 80% training accuracy at about half of the grid, IFA at about three quarters, and FA is
+# never ahead of IFA by more than a point on the training map (at 2% of the test map). But the paper
+# says more, that IFA *outperformed* FA "in nearly all regions": IFA is ahead by more than a point at
+# only 62% of the grid points on either map, because at the smallest forward scales neither rule
+# trains and at moderate scales both saturate, so that claim is partly reproduced. At the extreme
+# settings ②-④ of Fig S5e-g IFA trains far better than FA (82-91% against 44-81% maximum training
+# accuracy) and FA's test accuracy is the less stable (its largest fall from one epoch to the next is
+# 10 points at ③). With depth FA collapses (test accuracy 82% at depth 2, 35% at depth 10) while IFA's
+# test accuracy stays within about a point of BP's at every depth (Fig S6b: reproduced). On Fig 3b's
+# own score, the maximum training accuracy (§B.5), the gap to BP grows with depth: 3 points at depth
+# 6 and 5-6 points at depths 8 and 10 (IFA 93.4% vs BP 98.4%, and 92.6% vs 98.3%), past the check's
+# 5-point bound, so "training at greater depths, comparable to backpropagation" is partly reproduced:
+# deep IFA networks fit the training set less closely than BP for nearly the same test accuracy.
+# Deep FA's training loss blows up (54-fold from its minimum at depth 10) while its training
+# accuracy still rises, the miscalibration of Fig S6; BP's and IFA's training losses keep falling
+# (their test losses rise a little at depth 10, ordinary overfitting, which the check does not count).
+# With 100 training images FA is at chance while IFA is within 2 points of BP (63% vs 65%). One
+# qualification is the b-axis of the grid: under Adam it carries no information for IFA and little
+# for FA (see above), so "trainable region" here is a statement about the forward scale a.
 #
 # ## Where we differ from the paper, and why
 #

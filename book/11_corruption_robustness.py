@@ -257,7 +257,8 @@ by_theta = [labels.index(f"IFA {t:g}°") for t in sorted(thetas)]
 sev_data = dict(severities=severities)
 claims.report("11_corruption_robustness", profile, [
     claims.evaluate("B-fig6c-mca-rises", thetas=sorted(thetas), mca_ifa=mca[:, by_theta], **sev_data),
-    claims.evaluate("B-fig6b-every-corruption", acc_ifa0=acc[0, :, i0], acc_fa=acc[0, :, i90], severity=severities[0]),
+    claims.evaluate("B-fig6b-every-corruption", thetas=sorted(thetas), acc_ifa=acc[0][:, by_theta],
+                    severity=severities[0]),
     claims.evaluate("B-figS11-fa-below-bp", mca_fa=mca[:, i90], mca_bp=mca[:, ibp], **sev_data),
     claims.evaluate("B-figS11-alignment-towards-bp", thetas=sorted(thetas), mca_ifa=mca[:, by_theta],
                     mca_bp=mca[:, ibp], **sev_data),
@@ -280,8 +281,9 @@ print("- extra (not a claim of the paper): gain beyond clean accuracy (mCA/clean
 # separates a genuine robustness gain from a clean-accuracy gain, which Paper B's panels do not.
 #
 # **What the book profile shows.** At severity 1 the paper's ordering is mostly there (FA below
-# IFA 0° on all 15 corruptions, IFA 0° below BP on 12 of them), but the gaps are about the same as
-# the clean-accuracy gaps, and
+# IFA 0° on all 15 corruptions, IFA 0° below BP on 12 of them; accuracy rises significantly with
+# alignment on 11 of the 15 types, which is what "across all corruption types" is checked on), but
+# the gaps are about the same as the clean-accuracy gaps, and
 # they close as the severity grows: the relative robustness does not improve with alignment, and
 # the decline with severity is, if anything, smaller for the misaligned networks.
 #
