@@ -155,7 +155,7 @@ it = h["FA"]["rec_iter"]
 print(f"{n_reps} networks per condition, {epochs} epochs of {P} mini-batches of 1000 "
       f"({epochs * P} iterations), η = {lr:g}; {len(it)} record points")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table({**lr_check, **res}))
 
 # %% [markdown]
@@ -166,7 +166,7 @@ print(provenance_table({**lr_check, **res}))
 # same under both rules). Mean over networks, moving average over 60 iterations (one epoch, §4.7);
 # shaded: ± SEM over networks. Solid and dashed lines follow the paper's pairing of the panels.
 
-# %%
+# %% tags=["hide-input"]
 LAYER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
 PAIRS = [("A, B", "FA + WN", "FA + layer-wise norm"), ("C, D", "FA", "FA + B-norm matching"),
          ("E, F", "FA, width 100", "FA + WN, width 100")]

@@ -107,10 +107,10 @@ h8 = {label: r.arrays for label, r in fig8.items()}
 print(f"dataset: {fig8['BP'].summary['data_source']}; {n_reps} networks per condition, "
       f"{epochs_phase} + {epochs_phase} epochs, η = {lr:g}, γ = {gamma:g}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table(fig8))
 
-# %%
+# %% tags=["hide-input"]
 COLORS = {"BP": "0.15", "FA": "#d62728"}
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.4), gridspec_kw={"width_ratios": [1.6, 1]})
 ep = np.arange(2 * epochs_phase + 1)
@@ -177,7 +177,7 @@ print(f"sensitivity sweep: {len(sens)} conditions × {sens_reps} FA networks, "
 s_end1, s_end2 = sens_epochs_phase, 2 * sens_epochs_phase
 xpos = np.arange(len(GAMMAS))
 xlabels = ["none"] + [f"{g:g}" for g in sens_gammas]
-fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.4))
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
 MARK = {sens_lrs[0]: "o", sens_lrs[-1]: "^"}
 for eta in sens_lrs:
     for smoothing, color in ((False, "#d62728"), (True, "#1f77b4")):
@@ -203,7 +203,7 @@ for ax, title, ylabel in ((axes[0], f"Fig S2: test accuracy, epoch {s_end1}", "t
 axes[2].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 
-# %%
+# %% tags=["hide-input"]
 def med(eta, smoothing, g, when):
     return float(np.median(sens[(eta, smoothing, g)]["test_acc"][when]))
 
