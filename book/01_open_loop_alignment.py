@@ -114,7 +114,7 @@ sims = {c: store.get_or_compute("linear_constant", sim_config(dims, c),
                                 lambda cfg: run_openloop(cfg, device=device))
         for c, (dims, _) in CONDITIONS.items()}
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 wall = sum(r.provenance.get("wall_time_s") or 0 for r in [*draws.values(), *sims.values()])
 p = sims[1].provenance
 print(f"computed on {p.get('device')} in {wall:.1f} s (torch {p.get('torch')}, "
@@ -128,7 +128,7 @@ print(f"computed on {p.get('device')} in {wall:.1f} s (torch {p.get('torch')}, "
 # distance of W₀ from XᵀEB and of W₁ from BᵀEᵀXXᵀE (condition 1; log-log axes). Both should fall
 # like 1/k: W₀[k] = W₀[0] + kηXᵀEB exactly, and W₁[k] = W₁[0] + kηW₀[0]ᵀXᵀE + η²k(k−1)/2·BᵀM.
 
-# %%
+# %% tags=["hide-input"]
 x = sims[1].arrays["iteration"]
 panels = [
     ("W₁∠Bᵀ", "angle (°)",
@@ -172,18 +172,18 @@ for c, r in sims.items():
 # largest first, divided by their mean (line: average over draws; band: 5th-95th percentile);
 # a transformation with all eigenvalues equal (the dotted line at 1) would preserve Bᵀ exactly.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_angle_histograms(
     {"W₁[k≫1]∠Bᵀ = BᵀEᵀXXᵀE∠Bᵀ (eq. S11)": {f"cond. {c}: {CONDITIONS[c][1]}": r.arrays["angle"]
                                            for c, r in draws.items()}},
     xlabel="angle (°)", reference=None, ncols=1, panel_size=(7.0, 3.0), bins=120, legend="outside")
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_eigen_arrangement(
     {f"cond. {c}": {"mean": r.arrays["eig_mean"], "lo": r.arrays["eig_q"][0], "hi": r.arrays["eig_q"][2]}
      for c, r in draws.items()}, title="eigenvalues of EᵀXXᵀE (Fig 1B, D)")
 
-# %%
+# %% tags=["hide-input"]
 for c, r in draws.items():
     dims = CONDITIONS[c][0]
     print(f"cond. {c}: angle {r.summary['angle_mean']:6.2f} ± {r.summary['angle_sd']:.2f}° (mean ± SD)   "
@@ -197,7 +197,7 @@ for c, r in draws.items():
 # identity element by element (|z| = |mean − I| / standard error; with n_o² elements per
 # condition, |z| up to about 4 is chance).
 
-# %%
+# %% tags=["hide-input"]
 for c, r in draws.items():
     print(f"cond. {c}: max |mean − I| = {r.summary['m_max_abs_dev']:.3f}, max |z| = {r.summary['m_max_abs_z']:.2f}")
 

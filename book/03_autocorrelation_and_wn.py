@@ -159,7 +159,7 @@ for v, st in VARIANTS.items():
                                       phase=every)
         s1[v][c] = store.get_or_compute("s1", run_cfg, lambda cc: run_openloop(cc, device=device))
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 results = [r for d in (sweep_beta, sweep_beta_x, s1) for runs in d.values() for r in runs.values()]
 wall = sum(r.provenance.get("wall_time_s") or 0 for r in results)
 p = results[0].provenance
@@ -174,7 +174,7 @@ print(f"computed on {p.get('device')} in {wall / 60:.1f} min (torch {p.get('torc
 # WN; solid: WN with γ = 1. Lines are means over repetitions, bands ± SEM; ΔW₀,FA∠ΔW₀,BP is
 # smoothed by a centred moving average of 60 iterations in each repetition first.
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -322,7 +322,7 @@ print(f"max |ACF(τ)/ACF(0) − β^τ| over β and τ ≤ {max_lag}: {acf_dev:.3
 # and ΣT¹_sup from k = 1, ΔW₁ (MA 60) and W₁. Right: Frobenius norms of W₀, W₁, T¹_aln and
 # T¹_sup (log scale).
 
-# %%
+# %% tags=["hide-input"]
 def s1_figure(variant, cases):
     fig, axes = plt.subplots(len(cases), 2, figsize=(9.0, 2.5 * len(cases)), squeeze=False)
     colors = {n: plotting_theory.condition_color(i) for i, n in enumerate(

@@ -89,7 +89,7 @@ print(f"uniform population: {n_uniform} linear + {n_uniform} nonlinear samples; 
 print(f"θ₁ range {t1.min():.2f}°-{t1.max():.2f}°, KS test against U(0°, 180°): "
       f"p = {stats.kstest(t1, stats.uniform(0, 180).cdf).pvalue:.2f}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(f"computed in {res.provenance.get('wall_time_s', float('nan')):.0f} s "
       f"(torch {res.provenance.get('torch')}, commit {str(res.provenance.get('git_commit'))[:10]})")
 
@@ -133,7 +133,7 @@ axes[2].hist(res_non, bins=rbins, histtype="step", color="C1", label="ReLU masks
 axes[2].set(title="θ₃ − arccos(cos θ₁ cos θ₂)", xlabel="residual (°)", ylabel="count")
 axes[2].legend(loc="upper left")
 
-# %%
+# %% tags=["hide-input"]
 print(f"first-order prediction arccos(cos θ₁ cos θ₂): RMS residual {np.sqrt(np.mean(res_lin ** 2)):.2f}° "
       f"(linear), {np.sqrt(np.mean(res_non ** 2)):.2f}° (ReLU masks); mean residual "
       f"{res_lin.mean():+.2f}° and {res_non.mean():+.2f}°")

@@ -186,7 +186,7 @@ h, epochs, P = H[dataset], DATA[dataset][0], int(H[dataset]["FA"]["n_batches"])
 res = RES[dataset]
 it = h["FA"]["rec_iter"]
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table({f"{ds} {k}": r for ds in DATA for k, r in {**lr_check[ds], **RES[ds]}.items()}))
 
 # %% [markdown]
@@ -197,7 +197,7 @@ print(provenance_table({f"{ds} {k}": r for ds in DATA for k, r in {**lr_check[ds
 # same under both rules). Mean over networks, moving average over 60 iterations (one epoch, §4.7);
 # shaded: ± SEM over networks. Solid and dashed lines follow the paper's pairing of the panels.
 
-# %%
+# %% tags=["hide-input"]
 LAYER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
 PAIRS = [("A, B", "FA + WN", "FA + layer-wise norm"), ("C, D", "FA", "FA + B-norm matching"),
          ("E, F", "FA, width 100", "FA + WN, width 100")]

@@ -134,10 +134,10 @@ for ds, runs in FIG8_RUNS.items():
           f"η = {lr:g}, γ = {gamma:g}")
 fig8, h8 = FIG8_RUNS[dataset], H8[dataset]
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table({f"{ds} {k}": r for ds, runs in FIG8_RUNS.items() for k, r in runs.items()}))
 
-# %%
+# %% tags=["hide-input"]
 COLORS = {"BP": "0.15", "FA": "#d62728"}
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.4), gridspec_kw={"width_ratios": [1.6, 1]})
 ep = np.arange(2 * epochs_phase + 1)
@@ -207,7 +207,7 @@ print(f"sensitivity sweep: {len(sens)} conditions × {sens_reps} FA networks, "
 s_end1, s_end2 = sens_epochs_phase, 2 * sens_epochs_phase
 xpos = np.arange(len(GAMMAS))
 xlabels = ["none"] + [f"{g:g}" for g in sens_gammas]
-fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.4))
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
 MARK = {sens_lrs[0]: "o", sens_lrs[-1]: "^"}
 for eta in sens_lrs:
     for smoothing, color in ((False, "#d62728"), (True, "#1f77b4")):
@@ -233,7 +233,7 @@ for ax, title, ylabel in ((axes[0], f"Fig S2: test accuracy, epoch {s_end1}", "t
 axes[2].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 
-# %%
+# %% tags=["hide-input"]
 def med(eta, smoothing, g, when):
     return float(np.median(sens[(eta, smoothing, g)]["test_acc"][when]))
 

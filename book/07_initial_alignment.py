@@ -89,7 +89,7 @@ sizes = (int(results["BP"].arrays["angle_mean"].shape[1]),)
 print(f"dataset: {results['BP'].summary['data_source']}")
 print(f"networks per rule: {n_networks}, epochs: {epochs}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table(results))
 
 # %% [markdown]
@@ -125,7 +125,7 @@ print(f"one transport: {words:,} words ({words * 4 / 2**20:.2f} MiB); "
 # across neurons. Layer 0 is left out, as in the paper: its feedback never acts. BP's feedback *is* W,
 # so its angle is 0° by definition.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_alignment_angles(histories, layers=(1, 2), legend_outside=True)
 for ax in fig.axes:
     ax.set_ylim(-3, 115)  # room for the FA band (mean + SD runs past 100°)
@@ -149,7 +149,7 @@ print(f"FA aligns (angle falls by > 1°): {fa_aligns}; IFA relaxes (angle rises 
 # mini-batches, from epoch 1; the test curves start at initialization (epoch 0). The dotted line is
 # BP's final value.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_learning_curves(histories)
 
 # %%
@@ -193,7 +193,7 @@ print("diverged networks:", {label: int((h["diverged_epoch"] >= 0).sum()) for la
 # every epoch on 512 fixed training images. The last layer's update never uses feedback (0° for all
 # rules), so we show layers 0 and 1.
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
 fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.0))

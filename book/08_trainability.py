@@ -103,7 +103,7 @@ print(f"grid: {len(grid_scales)}×{len(grid_scales)} scales, {grid_epochs} epoch
       f"{grid_n_train} training / {n_test} test images, 1 network per point")
 fig = plotting.fig_variance_grid(grid_scales, grid_scales, scores, diverged, LANDMARKS[1:])
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_variance_grid(grid_scales, grid_scales, tests, diverged, LANDMARKS[1:],
                                  cbar_label="final test accuracy (%)")
 
@@ -128,7 +128,7 @@ for j, (la, lb) in enumerate(LANDMARKS):
 # an Adam-trained FA or IFA network does not depend on b at all. (For IFA, b also sets nothing else:
 # W₀ = a·B̂/√fan_in whatever b is.) The grid measures how far this holds:
 
-# %%
+# %% tags=["hide-input"]
 for label, s in scores.items():
     for b_min in (1e-3, 0.1):
         spread = s[:, [i for i, b in enumerate(grid_scales) if b >= b_min]]
@@ -147,7 +147,7 @@ for label, s in scores.items():
 #
 # ### Learning curves at the landmarks (Fig S5 c-g)
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
 fig, axes = plt.subplots(2, len(LANDMARKS), figsize=(13, 4.6), sharex=True)
@@ -188,7 +188,7 @@ print(f"depths {depths}, {n_networks} networks each, {depth_epochs} epochs, {dep
 fig = plotting.fig_score_against(depths, {k: [score(h)[0] for h in v] for k, v in by_depth.items()},
                                  xlabel="depth (weight layers)", ylabel="max training accuracy (%)")
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_score_against(depths, {k: [score(h)[1] for h in v] for k, v in by_depth.items()},
                                  xlabel="depth (weight layers)", ylabel="final test accuracy (%)")
 for label, hs in by_depth.items():

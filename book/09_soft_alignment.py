@@ -83,7 +83,7 @@ print(f"conditions: {list(conditions)}; networks each: {n_networks}; epochs: {ep
 # at the top (lightest). Layer 2 is the output layer (Paper B's "final layer"); Fig 4b shows the
 # penultimate weights, Fig S8 both layers.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_alignment_angles({k: histories[k] for k in ifa_labels}, layers=(1, 2),
                                     bands=(ifa_labels[0], ifa_labels[-1]), legend_outside=True)
 
@@ -110,7 +110,7 @@ print(f"angle grows in both layers (relaxes) for θ_init ∈ {relaxes}; shrinks 
 # results). The dotted grey line in each panel marks BP's final value (mean over networks), for
 # reference.
 
-# %%
+# %% tags=["hide-input"]
 shown = ["BP"] + [f"IFA {t}°" for t in thetas if t in (0, 30, 60, 90)]
 fig = plotting.fig_learning_curves({k: histories[k] for k in shown}, linestyles={"BP": "--"})
 

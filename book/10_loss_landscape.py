@@ -199,10 +199,10 @@ print(f"dataset: {traj['BP'].summary['data_source']}")
 print(f"{n_trajectory_networks} networks per rule, {traj['BP'].summary['steps']} steps, "
       f"{traj['BP'].summary['n_snapshots']} snapshots each, {traj['BP'].summary['n_params']:,} parameters")
 
-# %%
+# %% tags=["hide-input"]
 fig = landscape.fig_trajectories(T)
 
-# %%
+# %% tags=["hide-input"]
 print("mean ± SD over networks     PC1+PC2 var.   path Σ‖Δθ‖     ‖θ₀ − θ_final‖   directness   path in PC plane")
 directness = {}
 for label, a in T.items():
@@ -239,10 +239,10 @@ for label, a in T.items():  # network 0: the trajectory leaves the plane whose l
 # Epoch 0 is the initialization: BP and FA networks start from the same weights, so their epoch-0
 # values coincide exactly (a built-in check). Lines: mean ± SD over networks; thin lines: networks.
 
-# %%
+# %% tags=["hide-input"]
 fig = landscape.fig_curvature_through_training(T)
 
-# %%
+# %% tags=["hide-input"]
 ep = T["BP"]["hessian_epochs"]
 later = ep > 0
 print("epoch " + "".join(f"{e:>9d}" for e in ep))
@@ -308,10 +308,10 @@ for label, a in S.items():
 # through the minimum along v₁ (β = 0) and v₂ (α = 0), all conditions overlaid and coloured by
 # θ_init as in Fig 5a.
 
-# %%
+# %% tags=["hide-input"]
 fig = landscape.fig_eigen_landscapes(S)
 
-# %%
+# %% tags=["hide-input"]
 fig = landscape.fig_landscape_sections(S)
 
 # %%
@@ -335,10 +335,10 @@ print(f"Spearman ρ(θ_init, rise) = {rho_rise:.2f} (p = {p_rise:.2g}, one netwo
 # *Spread* is the SD of the density (√(m₂ − m₁²) from the quadrature moments: m₁ = tr H / n,
 # m₂ = tr H² / n), a scale of the bulk; the *right edge* is the largest node (≈ λ_max).
 
-# %%
+# %% tags=["hide-input"]
 fig = landscape.fig_spectral_densities({k: S[k] for k in ["BP"] + ifa_labels[::3] + ["FA"] if k in S})
 
-# %%
+# %% tags=["hide-input"]
 fig = landscape.fig_spectral_densities(S, separate=True)
 
 # %%
@@ -366,7 +366,7 @@ print(f"Spearman ρ(θ_init, spread) = {rho_spread:.2f} (p = {p_spread:.2g}, one
 # just right of each mean: the single networks); BP dashed (its ± SD band, in grey, is hardly wider
 # than the line at this scale: its SD is 2-5% of its mean).
 
-# %%
+# %% tags=["hide-input"]
 traces = [S[k]["trace"] for k in ifa_labels]
 lambdas = [S[k]["eigenvalues"][:, 0] for k in ifa_labels]
 fig = landscape.fig_curvature_vs_theta(thetas, traces, lambdas, S["BP"]["trace"], S["BP"]["eigenvalues"][:, 0])

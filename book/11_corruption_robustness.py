@@ -105,7 +105,7 @@ device = "auto"
 # Each (corruption, severity) set is drawn once, in batches of 2 000 images from the seed
 # `[corruption_seed, corruption, severity, batch]`, and shared by every network.
 
-# %%
+# %% tags=["hide-input"]
 for group, names in CATEGORIES.items():
     for name in names:
         print(f"{group:8s} {name:18s} {SEVERITY_PARAMS[name]}")
@@ -140,7 +140,7 @@ mca = acc.mean(axis=1)  # mean corruption accuracy (S, C, K)
 print(f"conditions: {labels}; networks each: {clean.shape[-1]}; "
       f"test images: {clean_result.summary['n_images']}; severities: {severities}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 walls = [r.provenance.get("wall_time_s", float("nan")) for r in [clean_result, *results]]
 p = results[0].provenance
 print(f"computed on {p.get('device')} in {sum(walls) / 60:.1f} min in all "
@@ -151,7 +151,7 @@ print(f"computed on {p.get('device')} in {sum(walls) / 60:.1f} min in all "
 #
 # The first test image, clean (top row) and corrupted, exactly as the networks see it.
 
-# %%
+# %% tags=["hide-input"]
 examples = np.stack([r.arrays["examples"][:, 0] for r in results])  # (15, S, H, W)
 fig = rfig.fig_corruption_examples(clean_result.arrays["examples"][0, 0], examples, CORRUPTIONS,
                                    severities)
@@ -162,17 +162,17 @@ fig = rfig.fig_corruption_examples(clean_result.arrays["examples"][0, 0], exampl
 # Markers: accuracy on each corrupted set (mean ± SD over networks); dotted lines: the same
 # networks' clean accuracy. Shaded bands separate the four groups (noise, blur, weather, digital).
 
-# %%
+# %% tags=["hide-input"]
 fig = rfig.fig_corruption_accuracy(acc, clean, CORRUPTIONS, labels, severities)
 
 # %% [markdown]
 # On this axis the differences between the conditions, one or two points, are hard to see. The
 # same means as differences from BP (percentage points, mean over networks; the dashed line is BP):
 
-# %%
+# %% tags=["hide-input"]
 fig = rfig.fig_corruption_gap(acc, CORRUPTIONS, labels, severities)
 
-# %%
+# %% tags=["hide-input"]
 print("accuracy (%), mean over networks: clean, then mean corruption accuracy per severity")
 print(f"{'':8s} {'clean':>6s} " + " ".join(f"{'sev ' + str(s):>6s}" for s in severities))
 for c, label in enumerate(labels):
@@ -189,7 +189,7 @@ print("hardest corruptions at severity", severities[0], ":",
 # SD band. The first panel is the clean accuracy of the same networks; each panel has its own
 # y-axis, so that differences of about a point stay visible.
 
-# %%
+# %% tags=["hide-input"]
 fig = rfig.fig_mean_corruption_vs_theta(mca, clean, labels, severities)
 
 # %% [markdown]

@@ -133,7 +133,7 @@ grads = store.get_or_compute("gradients", gradient_config(models, **common),
 print(f"conditions: {labels}; networks each: {acc.shape[-1]}; attacked images: "
       f"{results[0].summary['n_images']}; ε: {epsilons}; steps (BIM, PGD): {steps}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 walls = [r.provenance.get("wall_time_s", float("nan")) for r in [*results, grads]]
 p = results[-1].provenance
 print(f"computed on {p.get('device')} in {sum(walls) / 60:.1f} min in all "
@@ -146,10 +146,10 @@ print(f"computed on {p.get('device')} in {sum(walls) / 60:.1f} min in all "
 # feedback path, and the transfer of another-seed BP network's (true-gradient) adversarial
 # examples. Mean ± SD over networks; the dotted line marks ε = 0.03.
 
-# %%
+# %% tags=["hide-input"]
 fig = rfig.fig_attack_curves(acc, transfer, epsilons, labels, attacks, paths)
 
-# %%
+# %% tags=["hide-input"]
 ie = epsilons.index(eps_theta)
 print(f"accuracy (%), mean over networks: clean; random ±ε signs; the attacks at ε = {eps_theta}")
 header = " ".join(f"{m.upper() + ' ' + p_[:4]:>10s}" for m in attacks for p_ in [*paths, "trans"])
@@ -172,7 +172,7 @@ for c, label in enumerate(labels):
 # panel the grey line is the control: the same networks under random ±ε signs, what an attack
 # whose gradient carries no information achieves.
 
-# %%
+# %% tags=["hide-input"]
 fig = rfig.fig_attack_vs_theta(acc[:, :, ie], transfer[:, ie], labels, attacks, paths, eps_theta,
                                None if noise is None else noise[ie])
 
@@ -185,7 +185,7 @@ fig = rfig.fig_attack_vs_theta(acc[:, :, ie], transfer[:, ie], labels, attacks, 
 # per-neuron angle between W₀ and B₀ after training, the first step of the feedback path (Paper B's
 # §B.4 angle; θ_init at initialization, dotted).
 
-# %%
+# %% tags=["hide-input"]
 fig = rfig.fig_gradient_paths(grads.arrays["cosine"], grads.arrays["sign"],
                               grads.arrays["angle_mean"][:, 0], labels)
 for c, label in enumerate(labels):
@@ -220,7 +220,7 @@ for a, method in enumerate(attacks):
               + ", ".join(f"{lab.split()[1]} {d:+5.1f} (p={pv:.2g})" for lab, (d, pv) in above.items())
               + f"; Spearman(θ, acc) = {rho:+.2f} (p = {p_rho:.2g})")
 
-# %%
+# %% tags=["hide-input"]
 if noise is not None:
     print(f"FGSM at ε = {eps_theta} minus random ±ε signs (points; negative: the attack does more "
           "than noise):")

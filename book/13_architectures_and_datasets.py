@@ -116,11 +116,12 @@ print(f"networks still improving when the {mlp_max_epochs}-epoch cap ended them 
       "bounds): " + (", ".join(f"{label} on {ds} {n}/{mlp_networks}"
                                for (ds, label), n in capped.items() if n) or "none"))
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
-fig, axes = plt.subplots(1, 2 * len(mlp_datasets), figsize=(6.2 * len(mlp_datasets), 2.9),
-                         gridspec_kw={"width_ratios": [2, 1] * len(mlp_datasets)})
+fig, axes = plt.subplots(len(mlp_datasets), 2, figsize=(8.5, 3.4 * len(mlp_datasets)),
+                         gridspec_kw={"width_ratios": [2, 1]}, squeeze=False)
+axes = axes.ravel()  # one row per dataset: legible at page width
 for j, ds in enumerate(mlp_datasets):
     ax, bar = axes[2 * j], axes[2 * j + 1]
     for i, (label, (best, _, h)) in enumerate(mlp[ds].items()):
@@ -163,8 +164,9 @@ for arch in cnn_networks:
           f"≤ {cnn_max_epochs[arch]} epochs, patience {cnn_patience[arch]}, {cnn_n_train} training images")
 table(cnn, PAPER_S1, CNN_CONDITIONS)
 
-# %%
-fig, axes = plt.subplots(1, 2 * len(cnn), figsize=(12, 2.9))
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(len(cnn), 2, figsize=(9, 3.0 * len(cnn)), squeeze=False)
+axes = axes.ravel()  # one row per network: legible at page width
 for j, (arch, res) in enumerate(cnn.items()):
     for label, (_, _, h) in res.items():
         for ax, key in zip(axes[2 * j: 2 * j + 2], ("train_acc", "test_acc")):
