@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.1 and Supplementary Notes 2-3; Fig 1.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Feedback alignment {cite}`lillicrap2016random` sends the output error back through a fixed random
 # matrix B instead of the transposed forward weights, and the forward weights turn towards B.
 # Paper A {cite}`rahmansetayesh_fa_wn` argues that this alignment needs no learning at all: it is

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.2 and Methods 4.2; Fig 2 A-F and Fig 3.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # In a real network E and X change at every iteration. Paper A {cite}`rahmansetayesh_fa_wn`
 # expands the update ΔW₁,FA[k] = ηW₀[k]ᵀX[k]ᵀE[k] backwards in time, substituting every past
 # update of W₀. In the linear two-layer network the expansion is exact (eq. 23):

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.3 and Supplementary Note 1; Fig 4 A-E and Fig S1.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Every alignment term T°_aln injects a component along Bᵀ into W₁, with a weight set by the
 # autocorrelation of E and X at lag o (chapter 02). Two consequences follow, and Paper A
 # {cite}`rahmansetayesh_fa_wn` tests both on an open-loop ReLU network (n_i = n_h = n_b = 100,

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.4 and Methods §4.8; Fig 5.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # In a d-layer network the FA error reaching layer ℓ is δ_d B_{d−1}⋯B_ℓ while BP's is
 # δ_d W_{d−1}ᵀ⋯W_ℓᵀ (Paper A eqs 10-11) {cite}`rahmansetayesh_fa_wn`. Even if every W_ℓ is
 # partly aligned with its B_ℓᵀ, how aligned is the *product*? Paper A answers statistically with

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.5 and Methods §4.1-4.4, §4.6-4.7, §4.9; Fig 6 and Fig 7.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper A {cite}`rahmansetayesh_fa_wn` trains a five-layer network with feedback alignment ("BP-TRW",
 # {cite}`lillicrap2016random`) and asks how well each layer's FA update follows BP's, what limits it,
 # and whether its **neuron-wise weight normalization** (WN: every neuron's incoming weights

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.6 and Supplementary Note 4; Fig 8, Figs S2-S3.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Can a trained network revise what it has learned? Paper A {cite}`rahmansetayesh_fa_wn` trains its
 # five-layer tanh∘ReLU network (chapter 05) for 100 epochs, then draws **new random n-hot codes**
 # for the ten classes (§4.9) and trains 100 more epochs; BP and FA, with and without neuron-wise

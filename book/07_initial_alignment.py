@@ -16,6 +16,8 @@
 #
 # *Paper B, §3, §4.1 and Supplementary A.1.1–A.1.2; Fig 1 d, f, g, h; Figs S1–S2.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Feedback alignment (FA) {cite}`lillicrap2016random` replaces the transpose of the forward weights
 # in the backward pass by a fixed random matrix B. Paper B {cite}`cheon2025ifa` proposes
 # **initial feedback alignment (IFA)**: draw B once, set the forward weights equal to it at

@@ -16,6 +16,8 @@
 #
 # *Paper B, §4.2 and Supplementary A.2; Fig 3, Figs S5–S7.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper B {cite}`cheon2025ifa` argues that initial alignment makes feedback alignment *trainable* in
 # settings where plain FA fails. Its score (§B.5) is the **maximum training accuracy** reached during
 # training; test accuracy is reported beside it. Claims:

@@ -16,6 +16,8 @@
 #
 # *Paper B, §4.3 and Supplementary A.3.1–A.3.2; Fig 4, Figs S8–S9.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Algorithm 1 of Paper B {cite}`cheon2025ifa` initializes W = Bᵀ cos θ_init + R sin θ_init: θ_init = 0°
 # is full initial alignment (IFA), θ_init = 90° is plain feedback alignment. The paper sweeps θ_init
 # from 0° to 90° and claims:

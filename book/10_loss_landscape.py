@@ -16,6 +16,8 @@
 #
 # *Paper B, §4.2-4.3 and Supplementary A.3.3, B.6-B.8; Fig 2, Fig 5, Fig S10.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper B {cite}`cheon2025ifa` looks at the geometry of the loss to explain why one-time initial
 # alignment helps feedback alignment (FA) {cite}`lillicrap2016random`. Its claims:
 #

@@ -16,6 +16,8 @@
 #
 # *Paper B, §4.3, Supplementary A.3.4 and Methods B.9; Fig 6, Fig S11.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper B {cite}`cheon2025ifa` links the flatter minima found after a one-time soft alignment of
 # the forward weights with the fixed feedback (IFA, θ_init the initial angle; θ_init = 90° is plain
 # feedback alignment {cite}`lillicrap2016random`) to robustness. It trains its MLP on CIFAR-10 and

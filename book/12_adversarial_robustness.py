@@ -16,6 +16,8 @@
 #
 # *Paper B, §4.4, Supplementary A.4 and Methods B.10; Fig 7, Figs S12-S13.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper B {cite}`cheon2025ifa` attacks its networks with the fast gradient sign method
 # {cite}`goodfellow2015explaining`, x_adv = x + ε·sign(∇ₓL(x, y)) (§B.10), for ε from 0 to 0.05,
 # and with its iterative versions BIM {cite}`kurakin2017adversarial` (steps of α inside the ε-ball,

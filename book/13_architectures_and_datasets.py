@@ -16,6 +16,8 @@
 #
 # *Paper B, Supplementary A.1.3–A.1.4; Fig S3, Fig S4, Tables S1–S2.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper B {cite}`cheon2025ifa` checks that initial alignment helps beyond its MLP on CIFAR-10:
 #
 # 1. **Table S2, Fig S4.** The MLP on SVHN, CIFAR-10, CIFAR-100 and STL-10, trained until the test
