@@ -82,15 +82,20 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_reps = 30
-iterations_beta = 4000  # Fig 4A-B (β sweep, β_X = 1)
-iterations_beta_x = 4000  # Fig 4C-D (β_X sweep, β = 0.8)
-iterations_s1 = 2000  # Fig S1
-acf_steps = 4000  # Fig 4E
-eta = 0.003
-gamma = 1.0
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_reps: "int[1]" = 30
+iterations_beta: "int[1]" = 4000  # Fig 4A-B (β sweep, β_X = 1)
+iterations_beta_x: "int[1]" = 4000  # Fig 4C-D (β_X sweep, β = 0.8)
+iterations_s1: "int[1]" = 2000  # Fig S1
+acf_steps: "int[1]" = 4000  # Fig 4E
+eta: "positive" = 0.003
+gamma: "positive" = 1.0
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("03_autocorrelation_and_wn", globals())  # values at the profile, unless given with -p
 
 # %%
 def fmt_p(p):
