@@ -71,7 +71,9 @@ CELL_ID_FORMAT = "cell-{:03d}"
 VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime", "collapsed", "scrolled")
 # Notebook metadata kept in a reference; everything else (jupytext version, papermill timings,
 # the kernel's Python version in language_info, widgets state, ...) is dropped.
-KEPT_NOTEBOOK_METADATA = ("kernelspec",)
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "fa_companion")
+# metadata.fa_companion.parameters: every parameter's effective value (so that check-sync sees a
+# change of book/params/ci.yaml, which no longer changes any cell's source)
 
 
 class BookError(Exception):
@@ -417,11 +419,12 @@ def prepare(
     deterministic cell ids. Nothing is executed."""
     _check_profile(profile)
     nb = read_chapter(chapter, book_dir)
-    resolved_parameters(nb, profile, chapter, book_dir, extra)
+    values = resolved_parameters(nb, profile, chapter, book_dir, extra)
     check_resolution_cell(nb, chapter)
     nb.metadata.setdefault(
         "kernelspec", {"display_name": "Python 3", "language": LANGUAGE, "name": KERNEL_NAME}
     )
+    nb.metadata["fa_companion"] = {"parameters": values}
     nb = inject_parameters(nb, injected_parameters(profile, extra))
     assign_cell_ids(nb)
     return nb
@@ -751,6 +754,15 @@ def check_sync(
         want, have = _cells_signature(fresh), _cells_signature(old)
         if want != have:
             problems.append(SyncProblem(chapter, _describe_difference(want, have)))
+            continue
+        want_p = fresh.metadata.get("fa_companion", {}).get("parameters")
+        have_p = old.metadata.get("fa_companion", {}).get("parameters")
+        if want_p != have_p:
+            changed = sorted(k for k in set(want_p or {}) | set(have_p or {})
+                             if (want_p or {}).get(k) != (have_p or {}).get(k))
+            problems.append(SyncProblem(
+                chapter, f"parameters at the ci profile differ: {', '.join(changed) or 'all'}"
+            ))
     if not names and rdir.is_dir():
         known = set(chapters(book_dir))
         for ref in sorted(rdir.glob("*.ipynb")):

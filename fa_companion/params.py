@@ -419,7 +419,8 @@ def resolve(chapter: str, types: Mapping[str, ParamType], defaults: Mapping[str,
             section_name: str = "book/params") -> dict[str, Any]:
     """The effective value of every parameter: explicit, else the profile's section, else the
     default; all checked (unknown names in ``section`` or ``explicit`` included)."""
-    origin = {n: f"{section_name}/{profile}.yaml" for n in section}
+    origin = {n: "the parameters cell" for n in defaults}
+    origin.update({n: f"{section_name}/{profile}.yaml" for n in section})
     origin.update({n: "-p" for n in explicit})
     if profile not in PROFILES:
         raise ParameterError(
@@ -428,7 +429,7 @@ def resolve(chapter: str, types: Mapping[str, ParamType], defaults: Mapping[str,
         )
     if "profile" in section:
         raise ParameterError(f"{chapter}: book/params/{profile}.yaml sets 'profile'; it cannot")
-    check_values(chapter, types, {**section, **explicit, "profile": profile}, origin)
+    check_values(chapter, types, {**defaults, **section, **explicit, "profile": profile}, origin)
     values = dict(defaults)
     values.update(section)
     values.update(explicit)
