@@ -12,13 +12,17 @@ Command line (run from anywhere inside the repository)::
 Conventions (see ``book/reproducing.md``):
 
 * A chapter is ``book/NN_name.py`` in Jupytext percent format. It has exactly one cell tagged
-  ``parameters`` (``# %% tags=["parameters"]``) whose assignments are the *book* profile defaults,
-  including ``profile = "book"``.
-* ``book/params/<profile>.yaml`` maps ``chapter_stem -> {parameter: value}``. The executor always
-  injects ``profile=<profile>`` plus that chapter's overrides, after the ``parameters`` cell, exactly
-  as papermill does. A name the parameters cell does not assign is an error (papermill only warns).
+  ``parameters`` (``# %% tags=["parameters"]``) whose assignments declare each parameter with a
+  type string and the *book* profile's value (``n_networks: "int[1]" = 10``; ``profile = "book"``;
+  see :mod:`fa_companion.params`), followed by a cell calling
+  ``apply_profile("NN_name", globals())``.
+* ``book/params/<profile>.yaml`` maps ``chapter_stem -> {parameter: value}``. The executor injects
+  ``profile=<profile>`` plus the explicit ``-p`` values after the ``parameters`` cell, exactly as
+  ``papermill -p profile <profile> -p ...`` does; the chapter's ``apply_profile`` cell applies the
+  profile's section to every parameter not given explicitly, on both routes. Every name and value
+  is checked against the declarations before any kernel starts (papermill only warns).
 * Executed notebooks are written to ``book/NN_name.ipynb`` (gitignored; the HTML book is built from
-  them). nbval references are ``tests/notebooks/NN_name.ipynb``, executed at the ``ci`` profile,
+  them) only when they succeed; a failed one goes to ``book/NN_name.failed.ipynb``. nbval references are ``tests/notebooks/NN_name.ipynb``, executed at the ``ci`` profile,
   with deterministic cell ids (``cell-000`` ...) and no volatile metadata.
 * Kernels run with cwd ``book/``, ``TQDM_DISABLE=1``, no ``MPLBACKEND`` (chapters use
   ``%matplotlib inline``) and, at the book profile, ``FA_COMPANION_COMPUTE=0`` unless compute is
