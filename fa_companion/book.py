@@ -44,6 +44,7 @@ import sys
 import tempfile
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -523,8 +524,23 @@ def _ipc_kernel_manager():
             if os.name == "posix":
                 kwargs.setdefault("transport", "ipc")
             super().__init__(**kwargs)
+            _KERNEL_MANAGERS.add(self)
 
     return IPCKernelManager
+
+
+_KERNEL_MANAGERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _kill_kernels() -> None:
+    """Kill every kernel this process started (each runs in its own session)."""
+    import signal
+
+    for km in list(_KERNEL_MANAGERS):
+        pid = getattr(getattr(km, "provisioner", None), "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
 
 
 def execute_notebook(nb, output: Path, cwd: Path, start_timeout: int = 180):
@@ -563,6 +579,37 @@ class Interrupted(Exception):
         self.chapter, self.profile, self.extra, self.done = chapter, profile, extra, done
 
 
+def _interrupt(now: dict[str, Any], profile: str, extra: dict[str, Any] | None,
+               runs: list[ChapterRun]) -> Interrupted:
+    """Stop the running chapter's kernel; keep its partial notebook as ``.failed.ipynb``."""
+    _kill_kernels()
+    output = now.get("output")
+    if output is not None and running_path(output).exists():
+        with contextlib.suppress(OSError):
+            os.replace(running_path(output), failed_path(output))
+    return Interrupted(now.get("chapter", "?"), profile, dict(extra or {}), list(runs))
+
+
+@contextlib.contextmanager
+def _sigint_handler(on_interrupt: Callable[[Interrupted], None] | None,
+                    make: Callable[[], Interrupted]) -> Iterator[None]:
+    import signal
+    import threading
+
+    if on_interrupt is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001
+        on_interrupt(make())
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def execute(
     chapter_names: Iterable[str] | None = None,
     profile: str = "book",
@@ -571,6 +618,7 @@ def execute(
     book_dir: Path | str | None = None,
     extra: dict[str, Any] | None = None,
     log: Callable[[str], None] = print,
+    on_interrupt: Callable[[Interrupted], None] | None = None,
 ) -> list[ChapterRun]:
     """Execute chapters at ``profile`` into ``output_dir`` (default ``book/``), one after another.
 
@@ -578,7 +626,9 @@ def execute(
     kernel starts). A chapter runs into a hidden ``.NN_name.running.ipynb`` and becomes
     ``NN_name.ipynb`` only when it succeeds; a failed run is kept as ``NN_name.failed.ipynb`` and
     the last good notebook stays as it was. A failing chapter does not stop the others; inspect
-    ``ChapterRun.error``. Ctrl-C raises :class:`Interrupted`.
+    ``ChapterRun.error``. Ctrl-C raises :class:`Interrupted`; with ``on_interrupt`` (the command
+    line), a SIGINT handler kills the running kernel, keeps its notebook as ``.failed.ipynb`` and
+    calls ``on_interrupt`` at once instead (papermill's own clean-up would wait for the kernel).
     """
     _check_profile(profile)
     bdir = _book(book_dir).resolve()
@@ -586,12 +636,16 @@ def execute(
     out_dir = Path(output_dir).resolve() if output_dir is not None else bdir
     prepared = {chapter: prepare(chapter, profile, bdir, extra) for chapter in names}
     runs: list[ChapterRun] = []
-    with kernel_environment(profile, allow_compute, bdir.parent):
+    now: dict[str, Any] = {}
+    with kernel_environment(profile, allow_compute, bdir.parent), _sigint_handler(
+        on_interrupt, lambda: _interrupt(now, profile, extra, runs)
+    ):
         compute = os.environ.get(COMPUTE_ENV, "(unset)")
         log(f"executing {len(names)} chapter(s) at profile {profile!r} ({COMPUTE_ENV}={compute})")
         for chapter in names:
             output = out_dir / f"{chapter}.ipynb"
             running = running_path(output)
+            now.update(chapter=chapter, output=output)
             start = time.perf_counter()
             error = None
             try:
@@ -601,6 +655,10 @@ def execute(
                     os.replace(running, failed_path(output))
                 raise Interrupted(chapter, profile, dict(extra or {}), runs) from None
             except Exception as exc:  # report and go on with the next chapter
+                if getattr(exc, "ename", None) == "KeyboardInterrupt":  # the kernel saw Ctrl-C
+                    if running.exists():
+                        os.replace(running, failed_path(output))
+                    raise Interrupted(chapter, profile, dict(extra or {}), runs) from None
                 error = _error_summary(exc)
                 if not isinstance(exc, BookError) and not hasattr(exc, "ename"):
                     log(traceback.format_exc().rstrip())
@@ -885,7 +943,7 @@ def interrupted_message(exc: Interrupted, command: str, remaining: Sequence[str]
     allow = " --allow-compute" if command == "execute --allow-compute" else ""
     cmd = command.split()[0]
     return (
-        f"interrupted in {exc.chapter}: {n} complete result(s) stored in {_display(root)} "
+        f"interrupted in {exc.chapter}: {n} complete result(s) stored in {root} "
         f"(kept; an unfinished one is recomputed); resume with: python -m fa_companion.book "
         f"{cmd} {' '.join(remaining)} --profile {exc.profile}{allow}{_cli_args(exc.extra)}"
     )
@@ -936,6 +994,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             if getattr(args, "toc", False):
                 names = names + [c for c in toc_chapters() if c not in names]
             extra = _parse_extra(args.parameter)
+            command = "execute --allow-compute" if args.command == "execute" and allow \
+                else args.command
+
+            def say(exc: Interrupted) -> str:
+                done = {r.chapter for r in exc.done}
+                remaining = [c for c in resolve_chapters(names) if c not in done]
+                return interrupted_message(exc, command, remaining)
+
+            def stop(exc: Interrupted) -> None:
+                # the kernel is dead and every stored result complete (atomic writes): leave now,
+                # without papermill's clean-up and its traceback
+                print(say(exc), file=sys.stderr, flush=True)
+                sys.stdout.flush()
+                os._exit(130)
+
             try:
                 runs = execute(
                     names,
@@ -943,13 +1016,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                     args.output_dir,
                     allow_compute=allow,
                     extra=extra,
+                    on_interrupt=stop,
                 )
             except Interrupted as exc:
-                done = {r.chapter for r in exc.done}
-                remaining = [c for c in resolve_chapters(names) if c not in done]
-                command = "execute --allow-compute" if args.command == "execute" and allow \
-                    else args.command
-                print(interrupted_message(exc, command, remaining), file=sys.stderr)
+                print(say(exc), file=sys.stderr)
                 return 130
             return _report_runs(runs)
         if args.command == "refresh-ref":

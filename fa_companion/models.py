@@ -10,9 +10,9 @@ rule (``bp``/``fa``/``ifa``), θ_init and the init scales (a, b). K = 1 is an or
 from __future__ import annotations
 
 import math
-from numbers import Real
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from numbers import Real
 
 import torch
 import torch.nn.functional as F

@@ -119,9 +119,7 @@ class ParamType:
         if self.kind == "profile":
             return PROFILES
         if self.kind == "dataset" and not self.choices:
-            from .data import DATASETS
-
-            return tuple(DATASETS)
+            return dataset_names()
         return self.choices
 
     def check(self, value: Any) -> str | None:
@@ -173,6 +171,27 @@ class ParamType:
                     return f"the value for {name!r} ({_fmt(element)}): {why}"
             return None
         return f"of unknown type {k!r}"  # pragma: no cover
+
+
+def dataset_names() -> tuple[str, ...]:
+    """The names :data:`fa_companion.data.DATASETS` registers. Read from the module's source when
+    it is a literal and the module is not imported yet (importing it imports torch: seconds that a
+    refused command line should not cost), else from the module."""
+    import sys
+
+    module = sys.modules.get(f"{__package__}.data")
+    if module is None:
+        try:
+            tree = ast.parse((Path(__file__).with_name("data.py")).read_text(encoding="utf-8"))
+            for node in tree.body:
+                if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                        and isinstance(node.targets[0], ast.Name)
+                        and node.targets[0].id == "DATASETS"):
+                    return tuple(ast.literal_eval(node.value))
+        except (OSError, SyntaxError, ValueError):
+            pass
+        from . import data as module
+    return tuple(module.DATASETS)
 
 
 _TOKEN = re.compile(r"\s*(?:(?P<num>-?\d+(?:\.\d*)?(?:e-?\d+)?)|(?P<name>[A-Za-z_]\w*)|(?P<op>[\[\],]))")
