@@ -953,7 +953,11 @@ def list_parameters(chapter_names: Sequence[str] | None = None,
                     book_dir: Path | str | None = None) -> str:
     """A table per chapter: each parameter's type, book default and value at every profile
     (``=`` where a profile keeps the default)."""
-    lines: list[str] = []
+    lines: list[str] = [
+        "('=': the profile keeps the book default; types: int[lo, hi], float[lo, hi], positive, "
+        "choice[a, b], dataset, device, list[T], dict[choice[..], T], T or None; "
+        "see fa_companion.params.parse_type)"
+    ]
     files = {profile: read_params_file(profile, book_dir) for profile in PROFILES}
     for chapter in resolve_chapters(chapter_names, book_dir):
         lines.append(chapter)

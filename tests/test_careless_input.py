@@ -144,7 +144,8 @@ def test_reproduce_refuses_a_bad_sweep_condition_before_the_first_trains():
 def test_list_shows_type_default_and_every_profile_value():
     done = cli("list", CH07)
     assert done.returncode == 0, done.stderr
-    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines()[1:]}
+    assert done.stdout.startswith("('=': the profile keeps the book default; types: ")
+    rows = {line.split()[0]: line.split() for line in done.stdout.splitlines()[2:]}
     assert rows["parameter"][:3] == ["parameter", "type", "default"]
     assert rows["n_networks"] == ["n_networks", "int[1]", "10", "2", "="]
     assert rows["dataset"] == ["dataset", "dataset", "'fashion_mnist'", "=", "'cifar10'"]
