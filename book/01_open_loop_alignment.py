@@ -79,13 +79,18 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_draws = 10_000  # draws per histogram (Fig 1)
-n_draws_supp = 1_000  # Supplementary Note 3 (the paper's n)
-n_reps = 30  # simulated networks per condition
-iterations = 2000
-eta = 0.003
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_draws: "int[1]" = 10_000  # draws per histogram (Fig 1)
+n_draws_supp: "int[1]" = 1_000  # Supplementary Note 3 (the paper's n)
+n_reps: "int[1]" = 30  # simulated networks per condition
+iterations: "int[1]" = 2000
+eta: "positive" = 0.003
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("01_open_loop_alignment", globals())  # values at the profile, unless given with -p
 
 # %%
 CONDITIONS = {  # our sizes; what each condition changes relative to condition 2

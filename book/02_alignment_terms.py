@@ -77,13 +77,18 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_draws = 10_000  # draws per Fig 2 histogram
-n_draws_fact = 1_000  # the ReLU fact (the paper's n)
-n_reps = 30  # Fig 3 repetitions
-iterations = 2000  # Fig 3
-eta = 0.003
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_draws: "int[1]" = 10_000  # draws per Fig 2 histogram
+n_draws_fact: "int[1]" = 1_000  # the ReLU fact (the paper's n)
+n_reps: "int[1]" = 30  # Fig 3 repetitions
+iterations: "int[1]" = 2000  # Fig 3
+eta: "positive" = 0.003
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("02_alignment_terms", globals())  # values at the profile, unless given with -p
 
 # %%
 def fmt_p(p):

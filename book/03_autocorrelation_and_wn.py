@@ -94,21 +94,29 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_reps = 30
-iterations_beta = 4000  # Fig 4A-B (β sweep, β_X = 1)
-iterations_beta_x = 4000  # Fig 4C-D (β_X sweep, β = 0.8)
-iterations_s1 = 2000  # Fig S1
-acf_steps = 4000  # Fig 4E
-eta = 0.003
-gamma = 1.0
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_reps: "int[1]" = 30
+iterations_beta: "int[1]" = 4000  # Fig 4A-B (β sweep, β_X = 1)
+iterations_beta_x: "int[1]" = 4000  # Fig 4C-D (β_X sweep, β = 0.8)
+iterations_s1: "int[1]" = 2000  # Fig S1
+acf_steps: "int[1]" = 4000  # Fig 4E
+eta: "positive" = 0.003
+gamma: "positive" = 1.0
 # The authors' code as a third reading (Figure4.ipynb, Figure_S1.ipynb at commit bd9e3d4): its own
 # η and length per figure, B left as drawn under WN, ΔW₀,BP taken with W₁ after its update
-code_reading = True
-code_beta = {"eta": 1e-3, "iterations": 4000, "bp_reference": "after_wn"}  # Figure4.ipynb cells 3, 5
-code_beta_x = {"eta": 2e-3, "iterations": 7000, "bp_reference": "after_update"}  # cells 7, 9
-code_s1 = {"eta": 2e-3, "iterations": 1500, "bp_reference": "after_update"}  # Figure_S1.ipynb cells 4-12
-device = "auto"
+code_reading: "bool" = True
+code_eta_beta: "positive" = 1e-3  # Figure4.ipynb cells 3, 5
+code_iterations_beta: "int[1]" = 4000
+code_eta_beta_x: "positive" = 2e-3  # Figure4.ipynb cells 7, 9
+code_iterations_beta_x: "int[1]" = 7000
+code_eta_s1: "positive" = 2e-3  # Figure_S1.ipynb cells 4-12
+code_iterations_s1: "int[1]" = 1500
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("03_autocorrelation_and_wn", globals())  # values at the profile, unless given with -p
 
 # %%
 def fmt_p(p):
@@ -125,9 +133,14 @@ VARIANTS = {
     "δ₂ = E": {k: {"iterations": n, "output_activation": False}
                for k, n in (("beta", iterations_beta), ("beta_x", iterations_beta_x), ("s1", iterations_s1))},
 }
-if code_reading:
-    VARIANTS["authors' code"] = {k: {**settings, "normalize_b": False}
-                                 for k, settings in (("beta", code_beta), ("beta_x", code_beta_x), ("s1", code_s1))}
+if code_reading:  # ΔW₀,BP with W₁ after its update: after WN in Figure4.ipynb cell 5, before it elsewhere
+    VARIANTS["authors' code"] = {
+        "beta": {"eta": code_eta_beta, "iterations": code_iterations_beta, "bp_reference": "after_wn"},
+        "beta_x": {"eta": code_eta_beta_x, "iterations": code_iterations_beta_x, "bp_reference": "after_update"},
+        "s1": {"eta": code_eta_s1, "iterations": code_iterations_s1, "bp_reference": "after_update"},
+    }
+    for settings in VARIANTS["authors' code"].values():
+        settings["normalize_b"] = False
 store = chapter_store("03_autocorrelation_and_wn", profile)
 
 

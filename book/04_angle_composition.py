@@ -53,10 +53,15 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_uniform = 40_000  # (θ₁, θ₂) uniform on 0-180°: one linear and one independent nonlinear population
-n_fixed = 1_000  # samples per fixed (θ₁, θ₂) pair
-seed = 0
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_uniform: "int[1]" = 40_000  # (θ₁, θ₂) uniform on 0-180°: one linear and one independent nonlinear population
+n_fixed: "int[1]" = 1_000  # samples per fixed (θ₁, θ₂) pair
+seed: "int[0]" = 0
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("04_angle_composition", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Drawing the matrices

@@ -84,26 +84,31 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_train = None  # None: the full training set (60 mini-batches of 1000)
-n_test = None
-n_reps = 5  # networks per condition (paper: 10)
-epochs = 50  # (paper: 100)
-lr = 5e-4
-lr_text = 5e-3  # the learning rate printed in the paper's Methods §4.3
-lr_check_epochs = 10
-record_every = 10  # iterations between recorded angles after the first 300 iterations
-acf_elements = 4  # random elements of L_ℓ and δ_ℓ traced per layer, for Fig 7A,B
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_train: "int[1] or None" = None  # None: the full training set (60 mini-batches of 1000)
+n_test: "int[1] or None" = None
+n_reps: "int[1]" = 5  # networks per condition (paper: 10)
+epochs: "int[1]" = 50  # (paper: 100)
+lr: "positive" = 5e-4
+lr_text: "positive" = 5e-3  # the learning rate printed in the paper's Methods §4.3
+lr_check_epochs: "int[1]" = 10
+record_every: "int[1]" = 10  # iterations between recorded angles after the first 300 iterations
+acf_elements: "int[1]" = 4  # random elements of L_ℓ and δ_ℓ traced per layer, for Fig 7A,B
 # The paper's own digits, run beside `dataset` (None: skip): MNIST's official test set split
 # 8,000/2,000 ("mnist_t10k"), resized as the authors' code resizes (cv2 bilinear, no antialiasing)
-mnist_dataset = "mnist_t10k"
-mnist_epochs = 375  # 375 epochs of 8 mini-batches = the 3,000 iterations of `epochs` above
-mnist_lr_check_epochs = 75  # = the 600 iterations of `lr_check_epochs`
-mnist_n_train = None
-mnist_n_test = None
-mnist_resize = "cv2"
-device = "auto"
+mnist_dataset: "dataset or None" = "mnist_t10k"
+mnist_epochs: "int[1]" = 375  # 375 epochs of 8 mini-batches = the 3,000 iterations of `epochs` above
+mnist_lr_check_epochs: "int[1]" = 75  # = the 600 iterations of `lr_check_epochs`
+mnist_n_train: "int[1] or None" = None
+mnist_n_test: "int[1] or None" = None
+mnist_resize: "choice[antialias, cv2]" = "cv2"
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("05_deep_fa_with_wn", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Which learning rate?

@@ -55,13 +55,18 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_networks = 10
-epochs = 30
-n_train = None  # None: the full training set
-n_test = None
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 10
+epochs: "int[1]" = 30
+n_train: "int[1] or None" = None  # None: the full training set
+n_test: "int[1] or None" = None
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("07_initial_alignment", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Training BP, FA and IFA

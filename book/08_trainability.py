@@ -51,19 +51,24 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-grid_scales = [1e-6, 1e-3, 1e-1, 1.0, 2**0.5, 4.0, 16.0, 128.0]
-grid_epochs = 30
-grid_n_train = 10000
-n_test = 2000
-depths = [2, 4, 6, 8, 10]
-depth_epochs = 30
-depth_n_train = 10000
-data_sizes = [100, 300, 1000, 3000, 10000, 30000]
-data_epochs = 30
-n_networks = 3
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+grid_scales: "list[positive]" = [1e-6, 1e-3, 1e-1, 1.0, 2**0.5, 4.0, 16.0, 128.0]
+grid_epochs: "int[1]" = 30
+grid_n_train: "int[1] or None" = 10000
+n_test: "int[1] or None" = 2000
+depths: "list[int[1]]" = [2, 4, 6, 8, 10]
+depth_epochs: "int[1]" = 30
+depth_n_train: "int[1] or None" = 10000
+data_sizes: "list[int[1]]" = [100, 300, 1000, 3000, 10000, 30000]
+data_epochs: "int[1]" = 30
+n_networks: "int[1]" = 3
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("08_trainability", globals())  # values at the profile, unless given with -p
 
 # %%
 store = chapter_store("08_trainability", profile)

@@ -47,14 +47,19 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_networks = 5
-epochs = 30
-n_train = None  # None: the full training set
-n_test = None
-thetas = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 5
+epochs: "int[1]" = 30
+n_train: "int[1] or None" = None  # None: the full training set
+n_test: "int[1] or None" = None
+thetas: "list[float[0, 180]]" = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("09_soft_alignment", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Training

@@ -77,30 +77,35 @@ plotting.use_house_style()
 warnings.filterwarnings("ignore", message=r".*torch\.jit\.script.*deprecated", category=FutureWarning)
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_train = None  # None: the full training set
-n_test = None
-epochs = 30
-n_shared = 5  # networks per condition trained for chapters 09-12 (seeds 0 … n_shared-1)
-thetas = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
-n_networks = 3  # of those, analysed per condition for Fig 5 / S10
-hessian_batch = 1000  # fixed training images on which every Hessian is taken
-n_probes = 16  # Rademacher probes for the trace of converged networks
-eig_tol = 1e-4  # eigsh relative tolerance (top-2 eigenpairs)
-slq_runs = 4  # SLQ: Lanczos runs (probe vectors) …
-slq_steps = 40  # … of this many steps, on the first network of each condition
-landscape_radius = 0.5  # α, β ∈ [-r, r] along the unit eigenvectors v₁, v₂
-landscape_points = 21
-landscape_batch = 2000  # test images for the perturbed test loss (§B.8)
-n_trajectory_networks = 3  # networks per rule retrained with recording for Fig 2
-snapshot_every = 200  # optimizer steps between recorded parameter vectors
-hessian_epochs = [0, 1, 2, 5, 10, 15, 20, 25, 30]
-n_probes_training = 10  # Rademacher probes for the trace through training
-plane_points = 21
-plane_batch = 2000  # training images for the loss in the PC plane (§B.6)
-bench_batch = 1000
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_train: "int[1] or None" = None  # None: the full training set
+n_test: "int[1] or None" = None
+epochs: "int[1]" = 30
+n_shared: "int[1]" = 5  # networks per condition trained for chapters 09-12 (seeds 0 … n_shared-1)
+thetas: "list[float[0, 180]]" = [0, 10, 20, 30, 40, 50, 60, 70, 80, 90]
+n_networks: "int[1]" = 3  # of those, analysed per condition for Fig 5 / S10
+hessian_batch: "int[1]" = 1000  # fixed training images on which every Hessian is taken
+n_probes: "int[1]" = 16  # Rademacher probes for the trace of converged networks
+eig_tol: "positive" = 1e-4  # eigsh relative tolerance (top-2 eigenpairs)
+slq_runs: "int[1]" = 4  # SLQ: Lanczos runs (probe vectors) …
+slq_steps: "int[1]" = 40  # … of this many steps, on the first network of each condition
+landscape_radius: "positive" = 0.5  # α, β ∈ [-r, r] along the unit eigenvectors v₁, v₂
+landscape_points: "int[2]" = 21
+landscape_batch: "int[1]" = 2000  # test images for the perturbed test loss (§B.8)
+n_trajectory_networks: "int[1]" = 3  # networks per rule retrained with recording for Fig 2
+snapshot_every: "int[1]" = 200  # optimizer steps between recorded parameter vectors
+hessian_epochs: "list[int[0]]" = [0, 1, 2, 5, 10, 15, 20, 25, 30]
+n_probes_training: "int[1]" = 10  # Rademacher probes for the trace through training
+plane_points: "int[2]" = 21
+plane_batch: "int[1]" = 2000  # training images for the loss in the PC plane (§B.6)
+bench_batch: "int[1]" = 1000
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("10_loss_landscape", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Checking the estimators against an exact Hessian

@@ -64,18 +64,23 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_networks = 5
-epochs = 30
-n_train = None  # None: the full training set
-n_test = None  # the networks' test split (None: all 10 000 images)
-n_eval = None  # test images corrupted and classified (None: the whole test split)
-thetas = [0, 30, 60, 90]
-severities = [1, 2, 3, 4, 5]
-corruption_seed = 0
-cifar10c_dir = None  # a folder with the published CIFAR-10-C files (CIFAR-10 networks only)
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 5
+epochs: "int[1]" = 30
+n_train: "int[1] or None" = None  # None: the full training set
+n_test: "int[1] or None" = None  # the networks' test split (None: all 10 000 images)
+n_eval: "int[1] or None" = None  # test images corrupted and classified (None: the whole test split)
+thetas: "list[float[0, 180]]" = [0, 30, 60, 90]
+severities: "list[int[1, 5]]" = [1, 2, 3, 4, 5]
+corruption_seed: "int[0]" = 0
+cifar10c_dir: "str or None" = None  # a folder with the published CIFAR-10-C files (CIFAR-10 networks only)
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("11_corruption_robustness", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## The corruptions, at CIFAR-10-C's parameters

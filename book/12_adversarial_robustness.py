@@ -82,21 +82,26 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_networks = 5
-epochs = 30
-n_train = None  # None: the full training set
-n_test = None  # the networks' test split (None: all 10 000 images)
-n_eval = 2000  # test images attacked (class-stratified subset; None: the whole test split)
-thetas = [0, 30, 60, 90]
-epsilons = [0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05]
-attacks = ["fgsm", "bim", "pgd"]
-steps = 10
-eps_theta = 0.03  # Fig 7c, S12b, S13b
-attack_seed = 0
-batch_size = 500
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 5
+epochs: "int[1]" = 30
+n_train: "int[1] or None" = None  # None: the full training set
+n_test: "int[1] or None" = None  # the networks' test split (None: all 10 000 images)
+n_eval: "int[1] or None" = 2000  # test images attacked (class-stratified subset; None: the whole test split)
+thetas: "list[float[0, 180]]" = [0, 30, 60, 90]
+epsilons: "list[float[0, 1]]" = [0.0, 0.005, 0.01, 0.015, 0.02, 0.025, 0.03, 0.035, 0.04, 0.045, 0.05]
+attacks: "list[choice[fgsm, bim, pgd]]" = ["fgsm", "bim", "pgd"]
+steps: "int[1]" = 10
+eps_theta: "float[0, 1]" = 0.03  # Fig 7c, S12b, S13b
+attack_seed: "int[0]" = 0
+batch_size: "int[1]" = 500
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("12_adversarial_robustness", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Attacking every network along both paths

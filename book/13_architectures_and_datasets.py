@@ -51,20 +51,25 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-mlp_datasets = ["fashion_mnist", "digits"]
-mlp_networks = 3
-mlp_max_epochs = 60
-patience = 10
-cnn_dataset = "fashion_mnist"
-cnn_n_train = 10000
-cnn_n_test = None  # None: the full test set
-cnn_networks = {"lenet": 3, "alexnet": 2}
-cnn_width = {"lenet": 1.0, "alexnet": 0.25}
-cnn_lr = {"lenet": 1e-3, "alexnet": 1e-4}
-cnn_max_epochs = {"lenet": 40, "alexnet": 25}
-cnn_patience = {"lenet": 10, "alexnet": 5}
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+mlp_datasets: "list[dataset]" = ["fashion_mnist", "digits"]
+mlp_networks: "int[1]" = 3
+mlp_max_epochs: "int[1]" = 60
+patience: "int[1]" = 10
+cnn_dataset: "dataset" = "fashion_mnist"
+cnn_n_train: "int[1] or None" = 10000
+cnn_n_test: "int[1] or None" = None  # None: the full test set
+cnn_networks: "dict[choice[lenet, alexnet], int[1]]" = {"lenet": 3, "alexnet": 2}
+cnn_width: "dict[choice[lenet, alexnet], positive]" = {"lenet": 1.0, "alexnet": 0.25}
+cnn_lr: "dict[choice[lenet, alexnet], positive]" = {"lenet": 1e-3, "alexnet": 1e-4}
+cnn_max_epochs: "dict[choice[lenet, alexnet], int[1]]" = {"lenet": 40, "alexnet": 25}
+cnn_patience: "dict[choice[lenet, alexnet], int[1]]" = {"lenet": 10, "alexnet": 5}
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("13_architectures_and_datasets", globals())  # values at the profile, unless given with -p
 
 # %%
 store = chapter_store("13_architectures_and_datasets", profile)

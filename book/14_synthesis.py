@@ -72,25 +72,30 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
+profile = "book"  # ci | book | paper; the values below are the book profile's
 # (a) WN × IFA on Paper B's MLP (784-512-512-10, ReLU, Adam of Paper B §B.3)
-dataset = "fashion_mnist"
-n_networks = 8  # networks per condition (Paper B: 10)
-mlp_epochs = 5  # (Paper B: 30)
-mlp_n_train = None  # None: the full training set
-mlp_n_test = None
-wn_gamma = 1.4142135623730951  # γ = √2: the expected row norm of a He-initialized layer
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 8  # networks per condition (Paper B: 10)
+mlp_epochs: "int[1]" = 5  # (Paper B: 30)
+mlp_n_train: "int[1] or None" = None  # None: the full training set
+mlp_n_test: "int[1] or None" = None
+wn_gamma: "positive" = 1.4142135623730951  # γ = √2: the expected row norm of a He-initialized layer
 # (b), (c) IFA in Paper A's deep network (225-50-50-50-50-50, tanh∘ReLU, SGD on ½ΣE²)
-deep_dataset = "fashion_mnist"
-deep_reps = 5  # networks per condition (Paper A: 10)
-deep_epochs = 50  # (Paper A Fig 6: 100)
-deep_n_train = None
-deep_n_test = None
-deep_lr = 5e-4
-deep_thetas = [45.0, 0.0]  # IFA initial angles next to FA (90°)
-record_every = 10  # iterations between recorded angles after the first 300
-relaxation_every = 20  # iterations between records of the relaxation decomposition
-device = "auto"
+deep_dataset: "dataset" = "fashion_mnist"
+deep_reps: "int[1]" = 5  # networks per condition (Paper A: 10)
+deep_epochs: "int[1]" = 50  # (Paper A Fig 6: 100)
+deep_n_train: "int[1] or None" = None
+deep_n_test: "int[1] or None" = None
+deep_lr: "positive" = 5e-4
+deep_thetas: "list[float[0, 180]]" = [45.0, 0.0]  # IFA initial angles next to FA (90°)
+record_every: "int[1]" = 10  # iterations between recorded angles after the first 300
+relaxation_every: "int[1]" = 20  # iterations between records of the relaxation decomposition
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("14_synthesis", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## (a) Does weight normalization help or hurt IFA?
