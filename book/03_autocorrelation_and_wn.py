@@ -301,6 +301,33 @@ for v in VARIANTS:
     adv_beta_x[v] = wn_advantage(sweep_beta_x[v], "β_X")
 
 # %% [markdown]
+# ### Which of the code's differences moves the effect of WN?
+#
+# Under the authors' code WN helps at every 0 < β < 1 (table above), under the text it does not.
+# Two of the code's differences act on W₁∠Bᵀ with WN: a smaller η (0.001 instead of 0.003) and B
+# left as drawn. (Where ΔW₀,BP is taken does not change the dynamics, only the ΔW₀ angle.) We run
+# the β sweep with WN once more at the code's η but with B's columns normalized as the Methods say,
+# the same seeds, and compare each with WN to the code's runs without WN (the same η; without WN
+# B is never normalized).
+
+# %%
+if code_reading:
+    code_beta = VARIANTS["authors' code"]["beta"]
+    b_normalized = {b: fig4_run(b, 1.0, True, i, {**code_beta, "normalize_b": True})
+                    for i, b in enumerate(BETAS)}
+    print("final W₁∠Bᵀ (mean over repetitions) at the code's η = "
+          f"{code_beta['eta']:g}, {code_beta['iterations']} iterations; Welch p for 'WN below no WN':")
+    for b in BETAS:
+        no_wn = sweep_beta["authors' code"][(b, False)].arrays["angle_w1_bt_final"]
+        for label, wn in (("B as drawn (code)", sweep_beta["authors' code"][(b, True)]),
+                          ("B normalized (text)", b_normalized[b])):
+            w = wn.arrays["angle_w1_bt_final"]
+            p_less = stats.ttest_ind(w[np.isfinite(w)], no_wn[np.isfinite(no_wn)], equal_var=False,
+                                     alternative="less").pvalue
+            print(f"  β = {b:g}: no WN {np.nanmean(no_wn):5.1f}°, WN with {label:20s} {np.nanmean(w):5.1f}° "
+                  f"(p {fmt_p(p_less)})")
+
+# %% [markdown]
 # ## Fig 4E: the autocorrelation of the imposed processes
 #
 # The ACF (eq. 34) of the elements of E for each β (the input process with β_X is the same

@@ -514,6 +514,41 @@ for label in CONDITIONS:
 claims.report("05_deep_fa_with_wn", profile, outcomes)
 
 # %% [markdown]
+# ## MNIST and Fashion-MNIST side by side
+#
+# Per dataset (rows): the angle between FA's and BP's updates per layer over training, without WN
+# (dashed) and with WN (solid), as in Fig 6B,D; and the test error of BP and FA with and without
+# WN, as in Fig 6H (mean ± SEM over networks, against iterations so that the two datasets' epochs
+# of 60 and 8 mini-batches line up).
+
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(len(DATA), 2, figsize=(10, 3.2 * len(DATA)), squeeze=False)
+for row, ds in zip(axes, DATA):
+    hd, n_ep = H[ds], DATA[ds][0]
+    p_ds = int(hd["FA"]["n_batches"])
+    for label, ls in (("FA", "--"), ("FA + WN", "-")):
+        x = hd[label]["rec_iter"]
+        mean = moving_average(hd[label]["angle_update_mean"], x, p_ds)
+        for i, l in enumerate(range(4)):
+            row[0].plot(x, mean[:, i], ls=ls, color=LAYER_COLORS[l], lw=1.1,
+                        label=f"ℓ = {l}" if ls == "-" else None)
+    row[0].set(xlabel="iteration", ylabel=r"ΔW$_{\ell,\mathrm{FA}}$∠ΔW$_{\ell,\mathrm{BP}}$ (°)",
+               title=f"{DATASET_LABELS.get(ds, ds)}: FA (dashed), FA + WN (solid)")
+    row[0].legend(ncol=2, loc="upper right")
+    k = np.arange(n_ep + 1) * p_ds
+    for label, color, ls in (("BP", "0.15", "--"), ("BP + WN", "0.15", "-"), ("FA", "#d62728", "--"),
+                             ("FA + WN", "#d62728", "-")):
+        err = 100 - hd[label]["test_acc"]
+        sem = err.std(-1, ddof=1) / np.sqrt(err.shape[-1]) if err.shape[-1] > 1 else 0 * k
+        plotting.band(row[1], k, err.mean(-1), sem, label=label, color=color, ls=ls)
+    row[1].set(xlabel="iteration", ylabel="test error (%)", ylim=(0, 100),
+               title=f"{DATASET_LABELS.get(ds, ds)}: test error")
+    row[1].legend(loc="upper right")
+    for ax in row:
+        ax.title.set_fontsize(9)
+fig.tight_layout()
+
+# %% [markdown]
 # ## Discussion
 #
 # At the book profile, the qualitative picture of Figs 6-7 carries over from MNIST to Fashion-MNIST:
