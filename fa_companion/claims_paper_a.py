@@ -87,8 +87,9 @@ _CH03 = (  # (id without the reading's suffix, figure, statement, check)
 _FIG8_WN = (  # (id, figure, statement, check)
     ("A-fig8a-wn-recovers", "Fig 8A", "with WN, both BP and FA recover",
      "recovers: phase 2 within 1 point of phase 1 or above; largely: a drop under a quarter of the "
-     "same rule's drop without WN; a rule whose phase 1 ends > 10 points below it without WN did not "
-     "train. Both recover (partly: one recovers or largely recovers)"),
+     "same rule's drop without WN (the authors' own printout: drops of 3.2 and 3.6 points with WN, "
+     "38-39 without); a rule whose phase 1 ends > 10 points below it without WN did not train. Both "
+     "recover or largely recover (partly: one)"),
     ("A-fig8a-fa-comparable-wn", "Fig 8A", "with WN, FA is comparable to BP after the switch",
      "|mean phase-2 test accuracy FA + WN − BP + WN| < 2 points"),
     ("A-fig8b-saturation", "Fig 8B",
@@ -1072,12 +1073,13 @@ def _recovery(wn: Phases, reference: Phases) -> str:
 
 
 def check_wn_recovers(bp: Phases, fa: Phases, bp_wn: Phases, fa_wn: Phases) -> tuple[str, str]:
-    """Fig 8A: with WN both BP and FA recover after the code switch (partly: one recovers or largely
-    recovers); each argument: (phase-1, phase-2) test accuracies per network."""
+    """Fig 8A: with WN both BP and FA recover after the code switch, "recover" read as the authors'
+    own numbers show it (Figure8_S3.ipynb prints drops of 3.2 and 3.6 points with WN against 38-39
+    without): each rule recovers or largely recovers (:func:`_recovery`); partly: one of them. Each
+    argument: (phase-1, phase-2) test accuracies per network."""
     rec_bp, rec_fa = _recovery(bp_wn, bp), _recovery(fa_wn, fa)
-    verdict = ("reproduced" if rec_bp == rec_fa == "recovers" else
-               "partly reproduced" if any(r in ("recovers", "largely recovers") for r in (rec_bp, rec_fa))
-               else "not reproduced")
+    ok = [r in ("recovers", "largely recovers") for r in (rec_bp, rec_fa)]
+    verdict = "reproduced" if all(ok) else "partly reproduced" if any(ok) else "not reproduced"
     return verdict, (f"BP + WN {rec_bp}: {_drop(bp_wn):+.1f} points; FA + WN {rec_fa}: {_drop(fa_wn):+.1f} points; "
                      f"without WN: BP {_drop(bp):+.1f}, FA {_drop(fa):+.1f}")
 
@@ -1448,19 +1450,19 @@ _SOURCES_BASE: dict[str, dict[str, str]] = {
     "A-fig8a-no-wn-no-recovery": _src(
         "Without applying the proposed WN method, test accuracy of the second phase did not reach that of the "
         "first phase.",
-        "§2.6", "figure only (10 repetitions)"),
+        "§2.6", "figure only; the authors' notebook prints (Figure8_S3.ipynb cells 8-11, epoch 90 of each phase, mean of 10): BP 96.9% → 58.7%, FA 91.1% → 51.9%"),
     "A-fig8a-fa-inferior-no-wn": _src(
         "Note that while without WN, BP-TRW test accuracy after label changing is inferior to BP, applying WN "
         "made performance of BP-TRW comparable to that of BP (Fig. 8A).",
-        "§2.6", "direction only (figure only; 10 repetitions)"),
+        "§2.6", "direction only; the authors' notebook prints (Figure8_S3.ipynb cells 8-11, epoch 90 of each phase, mean of 10): FA 51.9% vs BP 58.7% after the switch"),
     "A-fig8a-wn-recovers": _src(
         "Interestingly, applying the proposed WN method recovers this ability of the network for both BP and "
         "BP-TRW.",
-        "§2.6", "figure only (10 repetitions)"),
+        "§2.6", "figure only; the authors' notebook prints (Figure8_S3.ipynb cells 8-11, epoch 90 of each phase, mean of 10): FA + WN 91.3% → 88.1%, BP + WN 93.7% → 90.1%"),
     "A-fig8a-fa-comparable-wn": _src(
         "Note that while without WN, BP-TRW test accuracy after label changing is inferior to BP, applying WN "
         "made performance of BP-TRW comparable to that of BP (Fig. 8A).",
-        "§2.6; Abstract", "figure only (10 repetitions)"),
+        "§2.6; Abstract", "figure only; the authors' notebook prints (Figure8_S3.ipynb cells 8-11, epoch 90 of each phase, mean of 10): FA + WN 88.1% vs BP + WN 90.1% after the switch"),
     "A-fig8b-saturation": _src(
         "The reason for this is that without WN, activity of most of the neurons saturates "
         "($f'((Z_5)_{i,j}) = 0$) and error signal of them becomes zero",
