@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 REPO = Path(__file__).resolve().parent.parent
 
