@@ -53,7 +53,7 @@ import torch
 
 import fa_companion
 from fa_companion.ledger import claims
-from fa_companion.measure import landscape
+from fa_companion.figures import landscape
 from fa_companion.figures import plotting
 from fa_companion.measure.hessian import (
     Hessian,

@@ -15,8 +15,8 @@ weight-transport cost model, an accounting identity) and ends with :func:`report
 the verdicts and, at the book
 profile, records them as ``book/_generated/claims/<chapter>.json`` (not committed: ``make book``
 executes every chapter from ``book/results/`` first). The book's introduction shows the table of
-all recorded outcomes, written at build time by this module acting as a Sphinx extension
-(:func:`setup`), so the table is generated from the stored results, never typed by hand.
+all recorded outcomes, written at build time by the Sphinx extension
+:mod:`fa_companion.tools.sphinx_verdicts`, so the table is generated from the stored results, never typed by hand.
 
 Verdicts are one of :data:`VERDICTS`. An :class:`Outcome` may be ``provisional``: its verdict rests
 on runs that did not meet the paper's protocol (stopped by a cap before the paper's stopping rule,
@@ -30,10 +30,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import numpy as np
-
-from .. import __version__
 from . import claims_paper_a, claims_paper_b
+from .verdicts import VERDICTS, all_or_some, resolved_above, within_factor
 
 __all__ = [
     "VERDICTS",
@@ -50,11 +48,7 @@ __all__ = [
     "report",
     "read_outcomes",
     "verdict_table",
-    "setup",
 ]
-
-VERDICTS = ("reproduced", "partly reproduced", "not reproduced", "not testable here")
-"""The four verdicts, from best to worst agreement with the paper."""
 
 BASES = ("measured", "by construction")
 """What a verdict rests on: a measurement that could have failed, or an identity true by
@@ -148,32 +142,6 @@ def claim(claim_id: str) -> Claim:
 # --------------------------------------------------------------------------------------------
 # Check functions: pure functions of arrays computed from stored results
 # --------------------------------------------------------------------------------------------
-
-
-def all_or_some(flags: Iterable[bool]) -> str:
-    """"reproduced" if every flag holds, "partly reproduced" if some do, else "not reproduced"."""
-    flags = [bool(f) for f in flags]
-    if not flags:
-        raise ValueError("all_or_some needs at least one flag")
-    if all(flags):
-        return VERDICTS[0]
-    return VERDICTS[1] if any(flags) else VERDICTS[2]
-
-
-def resolved_above(x: Sequence[float], y: Sequence[float]) -> bool:
-    """Mean of ``x`` above mean of ``y`` by more than SD(x) + SD(y) (sample SDs): the criterion for
-    "clearly above" with 2-3 networks per condition, where a rank-sum test cannot reach p < 0.05."""
-    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    sx = x.std(ddof=1) if x.size > 1 else 0.0
-    sy = y.std(ddof=1) if y.size > 1 else 0.0
-    return bool(x.mean() - y.mean() > sx + sy)
-
-
-def within_factor(ratio: float, factor: float = 1.25) -> bool:
-    """``1/factor ≤ ratio ≤ factor``."""
-    if not factor >= 1:
-        raise ValueError(f"factor must be ≥ 1, got {factor}")
-    return bool(1 / factor <= ratio <= factor)
 
 
 CHECKS = {**claims_paper_a.CHECKS, **claims_paper_b.CHECKS}
@@ -317,23 +285,3 @@ def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None
         lines += ["", "Chapters whose verdicts are not yet in this ledger (see the verdicts at the end "
                   "of each chapter): " + ", ".join(f"{{doc}}`{c}`" for c in missing) + "."]
     return "\n".join(lines) + "\n"
-
-
-def _builder_inited(app) -> None:
-    from ..tools.book import toc_chapters
-
-    srcdir = Path(app.srcdir)
-    rows = read_outcomes(srcdir)
-    table = verdict_table(rows, toc_chapters(srcdir / "book"))
-    # {doc} targets are relative to the including page (book/intro.md)
-    path = srcdir / TABLE
-    if not (path.is_file() and path.read_text(encoding="utf-8") == table):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(table, encoding="utf-8")
-
-
-def setup(app) -> dict:
-    """Sphinx extension entry point: write :data:`TABLE` from the recorded outcomes when the builder
-    starts (``make book`` has just executed the chapters, which recorded them)."""
-    app.connect("builder-inited", _builder_inited)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

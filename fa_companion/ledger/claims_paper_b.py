@@ -507,7 +507,7 @@ def check_ifa_like_bp(trace: Mapping[str, np.ndarray], lam: Mapping[str, np.ndar
     """Fig 2f-k: IFA closer to BP than FA (in log ratio) at ≥ 80% of the epochs after
     initialization and within a factor 1.25 of BP at ≥ 80% of them, for trace and λ_max (partly:
     closer only, for at least one)."""
-    from .claims import within_factor
+    from .verdicts import within_factor
 
     r = _curvature_ratios(trace, lam, epochs)
     closer = {k: float(np.mean(np.abs(np.log(ifa)) < np.abs(np.log(fa)))) >= 0.8 for k, (fa, ifa) in r.items()}
@@ -536,7 +536,7 @@ def check_landscape(thetas: Sequence[float], rise: Sequence[float], bp: float) -
 def check_spectrum(spread: Mapping[str, float], edge: Mapping[str, float]) -> tuple[str, str]:
     """Fig 5b: FA's SLQ spread and right edge above BP's and IFA 0°'s, and IFA 0°'s spread within
     a factor 1.25 of BP's (partly: FA above BP in spread or edge)."""
-    from .claims import within_factor
+    from .verdicts import within_factor
 
     s, e = spread, edge
     if (s["FA"] > max(s["BP"], s["IFA 0°"]) and e["FA"] > max(e["BP"], e["IFA 0°"])
@@ -580,7 +580,7 @@ def _gaps(best: Mapping[str, Mapping[str, np.ndarray]], a: str, b: str) -> str:
 
 
 def _verdict(flags: Sequence[bool]) -> str:
-    from .claims import all_or_some  # imported here: claims imports this module
+    from .verdicts import all_or_some
 
     return all_or_some(flags)
 
@@ -601,7 +601,7 @@ def check_tables2_order(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[s
 def check_tables2_ifa_near_bp(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[str, str]:
     """Table S2: per dataset, IFA 0° clearly above FA (:func:`fa_companion.ledger.claims.resolved_above`) and
     BP − IFA 0° < 1 point; reproduced on every dataset, partly on some."""
-    from .claims import resolved_above
+    from .verdicts import resolved_above
 
     flags = [resolved_above(r["IFA 0°"], r["FA 90°"]) and np.mean(r["BP"]) - np.mean(r["IFA 0°"]) < 1.0
              for r in best.values()]
@@ -611,7 +611,7 @@ def check_tables2_ifa_near_bp(best: Mapping[str, Mapping[str, np.ndarray]]) -> t
 
 def check_tables1_ifa_above_fa(best: Mapping[str, Mapping[str, np.ndarray]]) -> tuple[str, str]:
     """Table S1: per CNN, IFA 0° far above FA (:func:`fa_companion.ledger.claims.resolved_above`)."""
-    from .claims import resolved_above
+    from .verdicts import resolved_above
 
     return (_verdict([resolved_above(r["IFA 0°"], r["FA 90°"]) for r in best.values()]),
             f"IFA 0° − FA: {_gaps(best, 'IFA 0°', 'FA 90°')} points")

@@ -30,10 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -43,6 +41,7 @@ from torch import nn
 from .. import __version__, resolve_device
 from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
+from .timing import paired_times
 
 __all__ = [
     "paired_times",
@@ -56,29 +55,6 @@ __all__ = [
 
 SIZES = (784, 512, 512, 10)
 BATCH = 128
-
-
-def _sync(device: torch.device) -> None:
-    if device.type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def paired_times(fns: dict[str, Callable[[], None]], *, rounds: int, inner: int,
-                 device: torch.device, warmup: int = 3) -> dict[str, float]:
-    """Median seconds per call of each function, timed in alternation over ``rounds`` rounds."""
-    for fn in fns.values():
-        for _ in range(warmup):
-            fn()
-    samples: dict[str, list[float]] = {k: [] for k in fns}
-    for _ in range(rounds):
-        for name, fn in fns.items():
-            _sync(device)
-            t0 = time.perf_counter()
-            for _ in range(inner):
-                fn()
-            _sync(device)
-            samples[name].append((time.perf_counter() - t0) / inner)
-    return {k: statistics.median(v) for k, v in samples.items()}
 
 
 def _step_fn(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> Callable[[], None]:

@@ -4,7 +4,7 @@ Paper A's 225-50-50-50-50-50 network (tanh∘ReLU everywhere, summed squared err
 one training step on a mini-batch of 1000 (forward, hand-written FA backward, update, neuron-wise
 WN projection). ``ensemble_speedup_paper_a`` is the time of K = 10 sequential single-network steps
 over one step of a K = 10 ensemble (all members batched in :class:`fa_companion.nets.deep.DeepNet`);
-goal ≥ 5. Ratios are timed side by side in alternation (:func:`fa_companion.tools.bench.paired_times`).
+goal ≥ 5. Ratios are timed side by side in alternation (:func:`fa_companion.tools.timing.paired_times`).
 
 What batching can remove is each step's fixed cost (Python, op dispatch, small-kernel start-up),
 paid once per member when the networks run one after another. ``paper_a_fixed_step_ms`` times one
@@ -20,7 +20,7 @@ import torch
 
 from .. import resolve_device
 from ..nets.deep import PAPER_A_SIZES, DeepConfig, DeepMember, DeepNet
-from .bench import paired_times
+from .timing import paired_times
 
 __all__ = ["ensemble_speedup_paper_a"]
 

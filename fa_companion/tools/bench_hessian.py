@@ -4,7 +4,7 @@
 
 - ``hvp_over_grad``: time of one Hessian-vector product (forward-over-reverse, ``torch.func.jvp``
   of ``torch.func.grad``) over the time of one gradient, same network and batch, timed side by side
-  (median over alternating rounds, :func:`fa_companion.tools.bench.paired_times`). Theory: 2-4.
+  (median over alternating rounds, :func:`fa_companion.tools.timing.paired_times`). Theory: 2-4.
 - ``hvps_for_top2``: Hessian-vector products that ``scipy.sparse.linalg.eigsh`` (``which='LA'``,
   seeded start, :func:`fa_companion.measure.hessian.top_eigenpairs`' default ``ncv``) uses for the top-2
   eigenpairs at relative tolerance 1e-4; ``top2_rel_err_vs_tight`` and
@@ -28,7 +28,7 @@ from ..measure.hessian import Hessian, PlainMLP, top_eigenpairs
 from ..measure.landscape import stacked_theta
 from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
-from .bench import paired_times
+from .timing import paired_times
 
 __all__ = ["hessian_bench"]
 

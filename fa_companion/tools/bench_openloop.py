@@ -26,7 +26,7 @@ def openloop_batched_speedup(device="auto", reps: int = 30, iterations: int = 40
                              rounds: int = 3) -> dict:
     """``{"openloop_batched_speedup": sequential / batched, "openloop_batched_ms": ...,
     "openloop_sequential_ms": ...}`` (median over ``rounds`` alternating rounds, float32)."""
-    from .bench import paired_times  # late import: bench imports this module
+    from .timing import paired_times
 
     dev = resolve_device(device)
     cfg = OpenLoopConfig(iterations=iterations, error=Process("redraw", every=1))
