@@ -61,10 +61,47 @@ LAYERS = ("store", "data", "rules", "nets", "training", "measure", "theory", "le
 
 _PUBLIC = {"register_dataset": "fa_companion.data.datasets",
            "dataset_from_arrays": "fa_companion.data.datasets",
-           "register_rule": "fa_companion.rules.feedback",
-           "load_plugins": "fa_companion.rules.feedback"}
+           "register_rule": "fa_companion.rules.feedback"}
 
-__all__ += list(_PUBLIC)
+__all__ += [*_PUBLIC, "load_plugins", "PLUGINS_ENV"]
+
+PLUGINS_ENV = "FA_COMPANION_PLUGINS"
+"""Environment variable naming plugin modules (comma-separated), imported by :func:`load_plugins`."""
+
+PLUGINS_GROUP = "fa_companion.plugins"
+"""Entry-point group of installed plugin modules (``[project.entry-points."fa_companion.plugins"]``)."""
+
+_LOADED_PLUGINS: set[str] = set()
+_ENTRY_POINTS_READ = [False]
+
+
+def load_plugins(modules=()) -> list[str]:
+    """Import plugin modules, each of which registers datasets or learning rules on import
+    (:func:`register_dataset`, :func:`register_rule`): ``modules``, then those named in
+    ``$FA_COMPANION_PLUGINS`` (comma-separated module names, importable from the working
+    directory or ``PYTHONPATH``), then the installed ``fa_companion.plugins`` entry points. Each is
+    imported once per process. Called by itself when a dataset or rule name is not known, so a
+    chapter's kernel (``execute``, papermill), which inherits the environment, finds them.
+    Returns the modules imported by this call."""
+    import importlib
+
+    names = [*modules, *os.environ.get(PLUGINS_ENV, "").replace(" ", ",").split(",")]
+    done = []
+    for name in filter(None, names):
+        if name not in _LOADED_PLUGINS:
+            _LOADED_PLUGINS.add(name)
+            importlib.import_module(name)
+            done.append(name)
+    if not _ENTRY_POINTS_READ[0]:
+        _ENTRY_POINTS_READ[0] = True
+        from importlib.metadata import entry_points
+
+        for ep in entry_points(group=PLUGINS_GROUP):
+            if ep.value not in _LOADED_PLUGINS:
+                _LOADED_PLUGINS.add(ep.value)
+                ep.load()
+                done.append(ep.value)
+    return done
 
 
 def __getattr__(name: str):

@@ -21,7 +21,7 @@ import torchvision.datasets.cifar
 import torchvision.datasets.stl10
 import torchvision.datasets.svhn
 
-from fa_companion import data
+from fa_companion.data import datasets as data
 from fa_companion.data.datasets import (
     DATASETS,
     TensorDataset,

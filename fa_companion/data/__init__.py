@@ -4,12 +4,11 @@
 ``from fa_companion.data import load_dataset, register_dataset`` works.
 """
 
-from .datasets import *  # noqa: F403
-from .datasets import __all__  # noqa: F401
+from . import datasets as _datasets
+
+__all__ = list(_datasets.__all__)
+globals().update({n: getattr(_datasets, n) for n in __all__ if n != "DATASETS"})
 
 
 def __getattr__(name: str):
-    # DATASETS is a live view of the registry: look it up at each access
-    from . import datasets
-
-    return getattr(datasets, name)
+    return getattr(_datasets, name)  # DATASETS: a live view of the registry

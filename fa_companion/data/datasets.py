@@ -37,8 +37,10 @@ import torch.nn.functional as F
 from .. import resolve_device
 
 __all__ = [
-    "DATASETS",
+    "DATASETS",  # noqa: F822 (a live view, served by __getattr__)
     "DATASET_LABELS",
+    "register_dataset",
+    "dataset_from_arrays",
     "DEBIAN_FASHION_MNIST_DIR",
     "TensorDataset",
     "clear_cache",
@@ -50,8 +52,8 @@ __all__ = [
     "resize_images",
 ]
 
-DATASETS = ("fashion_mnist", "digits", "mnist", "mnist_t10k", "cifar10", "cifar100", "svhn", "stl10")
-"""The dataset names :func:`load_dataset` accepts."""
+_BUILTIN_DATASETS = ("fashion_mnist", "digits", "mnist", "mnist_t10k", "cifar10", "cifar100", "svhn", "stl10")
+"""The datasets shipped with the package; ``DATASETS`` (a live view) adds the registered ones."""
 
 DATASET_LABELS = {"fashion_mnist": "Fashion-MNIST", "digits": "scikit-learn digits", "mnist": "MNIST",
                   "mnist_t10k": "MNIST (test set split 8k/2k)", "cifar10": "CIFAR-10",
@@ -186,8 +188,7 @@ def load_dataset(
     :func:`resize_images`), e.g. Paper A's 15x15 MNIST. ``download=True`` lets torchvision fetch
     missing files into the data root (see :func:`data_root`).
     """
-    if name not in DATASETS:
-        raise ValueError(f"unknown dataset {name!r}; valid names are {DATASETS}")
+    _check_dataset(name)
     if resize is not None and resize < 1:
         raise ValueError(f"resize={resize} must be a positive side length")
     if resize_method not in RESIZE_METHODS:
@@ -210,7 +211,7 @@ def load_dataset(
 def _load_raw(name: str, root: Path, download: bool) -> _RawData:
     key = (name, root)
     if key not in _CACHE:
-        _CACHE[key] = _LOADERS[name](root, download)
+        _CACHE[key] = _LOADERS[name](root, download) if name in _LOADERS else _registered(name)
     return _CACHE[key]
 
 
@@ -561,3 +562,176 @@ _LOADERS: dict[str, Callable[[Path, bool], _RawData]] = {
     "mnist": _load_mnist,
     "mnist_t10k": _load_mnist_t10k,
 }
+
+
+# --------------------------------------------------------------------------------------------
+# Datasets by name: register your own (issue 15)
+# --------------------------------------------------------------------------------------------
+
+_REGISTERED: dict[str, Callable[[], Any]] = {}
+
+
+def __getattr__(name: str):
+    if name == "DATASETS":  # a live view of the registry: the built-in names, then the registered
+        from .. import load_plugins
+
+        load_plugins()
+        return _BUILTIN_DATASETS + tuple(_REGISTERED)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def register_dataset(name: str, loader: Callable[[], Any], *, label: str | None = None,
+                     replace: bool = False) -> None:
+    """Make ``name`` a dataset of :func:`load_dataset`, of configs, stores and chapters
+    (``-p dataset name``).
+
+    ``loader()`` (no arguments; called once per process, on first use) returns the full data: a
+    :class:`TensorDataset`, a mapping with keys ``x_train, y_train, x_test, y_test`` and optionally
+    ``num_classes``, ``source``, ``max_value``, or a tuple ``(x_train, y_train, x_test, y_test)``;
+    tensors or NumPy arrays, checked as :func:`dataset_from_arrays` checks them. ``label`` names the
+    dataset in figures and tables (:data:`DATASET_LABELS`; default ``name``). A chapter's kernel sees
+    a registration made by a plugin module (see :func:`fa_companion.load_plugins`).
+    """
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"a dataset name must be an identifier, got {name!r}")
+    if name in _BUILTIN_DATASETS or (name in _REGISTERED and not replace):
+        raise ValueError(f"dataset {name!r} is already defined; pass replace=True to redefine a "
+                         "registered one (built-in ones cannot be)")
+    if not callable(loader):
+        raise TypeError(f"loader must be callable, got {type(loader).__name__}")
+    _REGISTERED[name] = loader
+    DATASET_LABELS[name] = label or name
+    for key in [k for k in _CACHE if k[0] == name]:
+        del _CACHE[key]
+
+
+def _check_dataset(name: str) -> None:
+    if name in _BUILTIN_DATASETS or name in _REGISTERED:
+        return
+    from .. import load_plugins
+
+    load_plugins()
+    if name not in _REGISTERED:
+        raise ValueError(f"unknown dataset {name!r}; valid names are {_BUILTIN_DATASETS + tuple(_REGISTERED)} "
+                         "(add one with fa_companion.register_dataset, in a plugin module for chapters)")
+
+
+def _registered(name: str) -> _RawData:
+    out = _REGISTERED[name]()
+    if isinstance(out, TensorDataset):
+        parts = dict(x_train=out.x_train, y_train=out.y_train, x_test=out.x_test, y_test=out.y_test,
+                     num_classes=out.num_classes, source=out.source)
+    elif isinstance(out, dict):
+        parts = dict(out)
+    elif isinstance(out, (tuple, list)) and len(out) == 4:
+        parts = dict(zip(("x_train", "y_train", "x_test", "y_test"), out))
+    else:
+        raise TypeError(f"dataset {name!r}: the loader returned {type(out).__name__}; return a "
+                        "TensorDataset, a dict or (x_train, y_train, x_test, y_test)")
+    parts.setdefault("source", f"registered dataset {name!r}")
+    return _validated(name, **parts)
+
+
+def _as_tensor(a: Any, what: str) -> torch.Tensor:
+    try:
+        return torch.as_tensor(np.asarray(a.cpu() if isinstance(a, torch.Tensor) else a))
+    except (TypeError, ValueError) as err:
+        raise TypeError(f"{what}: not an array ({type(a).__name__})") from err
+
+
+def _validated(name: str, x_train, y_train, x_test, y_test, num_classes: int | None = None,
+               source: str = "arrays", max_value: float | None = None) -> _RawData:
+    """Check and convert arrays to the raw form :func:`load_dataset` subsets and scales."""
+    xs = {"train": _as_tensor(x_train, f"{name}: x_train"), "test": _as_tensor(x_test, f"{name}: x_test")}
+    ys = {"train": _as_tensor(y_train, f"{name}: y_train"), "test": _as_tensor(y_test, f"{name}: y_test")}
+    for split in ("train", "test"):
+        x, y = xs[split], ys[split]
+        if x.dtype == torch.bool or x.is_complex() or not (x.is_floating_point() or x.dtype in (
+                torch.uint8, torch.int8, torch.int16, torch.int32, torch.int64)):
+            raise TypeError(f"{name}: x_{split} has dtype {x.dtype}; give uint8 pixels (0-255) or "
+                            "floats in [0, 1]")
+        if x.ndim not in (2, 3, 4) or len(x) == 0:
+            raise ValueError(f"{name}: x_{split} of shape {tuple(x.shape)}; give (N, d), (N, H, W) or "
+                             "(N, C, H, W) with N > 0")
+        if y.ndim != 1 or len(y) != len(x):
+            raise ValueError(f"{name}: {len(x)} {split} inputs but labels of shape {tuple(y.shape)}; "
+                             "give one integer label per input")
+        if y.is_floating_point():
+            if not torch.equal(y, y.round()):
+                raise TypeError(f"{name}: y_{split} holds non-integer labels; give class indices")
+        elif y.dtype == torch.bool or y.is_complex():
+            raise TypeError(f"{name}: y_{split} has dtype {y.dtype}; give integer class indices")
+        ys[split] = y.long()
+        xs[split] = x.reshape(len(x), 1, 1, -1) if x.ndim == 2 else x.unsqueeze(1) if x.ndim == 3 else x
+    if xs["train"].shape[1:] != xs["test"].shape[1:]:
+        raise ValueError(f"{name}: train inputs {tuple(xs['train'].shape[1:])} and test inputs "
+                         f"{tuple(xs['test'].shape[1:])} differ in shape")
+    if xs["train"].dtype != xs["test"].dtype:
+        raise TypeError(f"{name}: x_train is {xs['train'].dtype} but x_test {xs['test'].dtype}")
+    lo = min(int(ys[s].min()) for s in ys)
+    hi = max(int(ys[s].max()) for s in ys)
+    if num_classes is None:
+        num_classes = hi + 1
+    if lo < 0 or hi >= num_classes:
+        raise ValueError(f"{name}: labels span [{lo}, {hi}], outside [0, {num_classes}) "
+                         f"(num_classes={num_classes})")
+    if num_classes < 2:
+        raise ValueError(f"{name}: num_classes={num_classes}; a classification needs at least 2")
+    xmin = min(float(xs[s].min()) for s in xs)
+    xmax = max(float(xs[s].max()) for s in xs)
+    if not (math.isfinite(xmin) and math.isfinite(xmax)):
+        raise ValueError(f"{name}: inputs hold NaN or infinite values")
+    if xs["train"].is_floating_point():
+        scale = 1.0 if max_value is None else float(max_value)
+        if xmin < 0 or xmax > scale * (1 + 1e-6):
+            hint = (" They look like 0-255 pixels given as floats: pass uint8 arrays, divide by 255, "
+                    "or pass max_value=255." if 1 < xmax <= 255 and xmin >= 0 else "")
+            raise ValueError(f"{name}: float inputs span [{xmin:g}, {xmax:g}], outside [0, {scale:g}]; "
+                             "inputs are pixel intensities scaled to [0, 1] (training on unscaled "
+                             f"inputs fails silently, near chance).{hint}")
+        xs = {s: x.float() for s, x in xs.items()}
+    else:
+        scale = 255.0 if max_value is None else float(max_value)
+        if xmin < 0 or xmax > scale:
+            raise ValueError(f"{name}: integer inputs span [{xmin:g}, {xmax:g}], outside [0, {scale:g}]")
+        xs = {s: x.to(torch.uint8) if scale <= 255 else x.float() for s, x in xs.items()}
+    return _ArrayData(xs["train"].contiguous(), ys["train"], xs["test"].contiguous(), ys["test"],
+                      int(num_classes), source, scale)
+
+
+@dataclasses.dataclass(frozen=True)
+class _ArrayData:
+    """A registered dataset as checked by :func:`_validated` (uint8 or float images ``(N, C, H, W)``,
+    int64 labels); ``max_value`` maps to 1.0."""
+
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+    num_classes: int
+    source: str
+    max_value: float = 255.0
+
+
+def dataset_from_arrays(x_train, y_train, x_test, y_test, *, num_classes: int | None = None,
+                        name: str = "arrays", source: str = "arrays", max_value: float | None = None,
+                        device: str | torch.device = "cpu") -> TensorDataset:
+    """A :class:`TensorDataset` from your own arrays (tensors or NumPy), checked.
+
+    Inputs: uint8 (or integer) pixels in ``[0, 255]``, or floats already in ``[0, 1]`` (``max_value``
+    sets another full scale: ``max_value=255`` divides floats by 255); shapes ``(N, d)``,
+    ``(N, H, W)`` or ``(N, C, H, W)``, the same for both splits. Labels: integers in
+    ``[0, num_classes)`` (default: the largest label + 1), one per input. Anything else raises,
+    naming the problem; 0-255 pixels given as floats are an error, never a silent chance-level run.
+    """
+    raw = _validated(name, x_train, y_train, x_test, y_test, num_classes, source, max_value)
+    dev = resolve_device(device)
+    return TensorDataset(
+        name=name,
+        x_train=_to_unit_float(raw.x_train, dev, raw.max_value, None),
+        y_train=raw.y_train.to(dev, copy=True),
+        x_test=_to_unit_float(raw.x_test, dev, raw.max_value, None),
+        y_test=raw.y_test.to(dev, copy=True),
+        num_classes=raw.num_classes,
+        source=raw.source,
+    )

@@ -17,7 +17,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from ..rules.feedback import check_rule, feedback_linear
+from ..rules.feedback import check_rule, feedback_linear, get_rule
 from ..rules.init import HE_GAIN, check_theta, init_weights_and_feedback
 
 __all__ = [
@@ -78,6 +78,9 @@ class Member:
         """The initial angle in degrees: ``theta_init``, or its default (0° for IFA, else 90°)."""
         if self.theta_init is not None:
             return float(self.theta_init)
+        rule = get_rule(self.rule)
+        if rule is not None:
+            return rule.theta_init
         return 0.0 if self.rule == "ifa" else 90.0
 
     @property
@@ -85,6 +88,9 @@ class Member:
         """``BP``, ``FA`` or ``IFA θ°`` (θ = :attr:`theta`), the label of figures and tables."""
         if self.rule == "ifa":
             return f"IFA {self.theta:g}°"
+        rule = get_rule(self.rule)
+        if rule is not None:
+            return rule.label
         return self.rule.upper()
 
     def to_dict(self) -> dict:
@@ -137,6 +143,10 @@ class FeedbackMLP(nn.Module):
         for l in range(len(shapes)):
             self.register_buffer(f"feedback_{l}", torch.stack([d[l][1] for d in draws]))
         self.register_buffer("bp_mask", torch.tensor([m.rule == "bp" for m in members]))
+        # registered rules: their name -> the members (indices) that use them
+        custom = {m.rule for m in members if get_rule(m.rule) is not None}
+        self._custom_rules = {r: [k for k, m in enumerate(members) if m.rule == r] for r in sorted(custom)}
+        self.feedback_step = 0  # optimizer steps so far (set by the training loop)
 
     @property
     def n_members(self) -> int:
@@ -153,11 +163,24 @@ class FeedbackMLP(nn.Module):
     def bias(self, l: int) -> Tensor | None:
         return None if self.biases is None else self.biases[l]
 
+    def effective_feedback(self, l: int) -> Tensor:
+        """The matrices layer ``l`` of each member sends its errors through now, ``(K, out, in)``:
+        W for BP, the stored B for FA and IFA, ``feedback(W, B, step)`` for a registered rule."""
+        w = self.weights[l].detach()
+        fb = torch.where(self.bp_mask.view(-1, 1, 1), w, self.feedback(l))
+        for name, idx in self._custom_rules.items():
+            rule = get_rule(name)
+            fb = fb.clone() if fb is self.feedback(l) else fb
+            fb[idx] = rule.feedback(w[idx], self.feedback(l)[idx], self.feedback_step).to(fb.dtype)
+        return fb
+
     def _effective_feedback(self, l: int, backward: str) -> Tensor | None:
         """What layer ``l`` sends errors through: None (autograd, BP) or a (K, out, in) matrix."""
         n_bp = sum(m.rule == "bp" for m in self.members)  # Python-side: no device sync per step
         if backward == "bp" or n_bp == self.n_members:
             return None
+        if self._custom_rules:
+            return self.effective_feedback(l)
         if n_bp == 0:
             return self.feedback(l)
         mask = self.bp_mask.view(-1, 1, 1)

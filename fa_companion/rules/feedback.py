@@ -20,15 +20,22 @@ step 10 % slower than backpropagation's (``python -m fa_companion.bench``, ``fa_
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-RULES = ("bp", "fa", "ifa")
-"""The learning rules: backpropagation, feedback alignment, initial feedback alignment."""
+_BUILTIN_RULES = ("bp", "fa", "ifa")
+"""The built-in rules: backpropagation, feedback alignment, initial feedback alignment. ``RULES``
+(a live view) adds the registered ones (:func:`register_rule`)."""
 
 __all__ = [
-    "RULES",
+    "RULES",  # noqa: F822 (a live view, served by __getattr__)
+    "Rule",
+    "register_rule",
+    "get_rule",
     "check_rule",
     "FeedbackLinearFunction",
     "FeedbackConv2dFunction",
@@ -41,9 +48,71 @@ __all__ = [
 
 def check_rule(rule: str) -> str:
     """Return ``rule`` if it is one of :data:`RULES`, else raise a ``ValueError`` naming it."""
-    if rule not in RULES:
-        raise ValueError(f"unknown learning rule {rule!r}; valid rules are {RULES}")
+    if rule in _BUILTIN_RULES or rule in _REGISTERED:
+        return rule
+    from .. import load_plugins
+
+    load_plugins()
+    if rule not in _REGISTERED:
+        raise ValueError(f"unknown learning rule {rule!r}; valid rules are "
+                         f"{_BUILTIN_RULES + tuple(_REGISTERED)} (add one with "
+                         "fa_companion.register_rule, in a plugin module for chapters)")
     return rule
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A learning rule added by :func:`register_rule`.
+
+    ``feedback(W, B, step)`` returns the matrix the layer sends its errors through, shaped like
+    ``W``: ``W`` (detached) and ``B`` (the stored feedback drawn at initialization) are
+    ``(..., out, in)`` (a stack of the ensemble's members that use this rule), ``step`` the number
+    of optimizer steps taken so far. ``label`` names it in results, legends and the ledger;
+    ``theta_init`` is the default initial angle between W₀ and B₀ (degrees).
+    """
+
+    name: str
+    feedback: Callable[[Tensor, Tensor, int], Tensor]
+    label: str
+    theta_init: float = 90.0
+
+
+_REGISTERED: dict[str, Rule] = {}
+
+
+def register_rule(name: str, feedback: Callable[[Tensor, Tensor, int], Tensor], *,
+                  label: str | None = None, theta_init: float = 90.0, replace: bool = False) -> Rule:
+    """Add learning rule ``name``: a layer sends ``grad_out @ feedback(W, B, step)`` to its input
+    (see :class:`Rule`). ``Member(rule=name)`` then trains with it, and its angles are measured
+    against the feedback it used. Chapters' kernels see a rule registered by a plugin module
+    (:func:`fa_companion.load_plugins`)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ValueError(f"a rule name must be an identifier, got {name!r}")
+    if name in _BUILTIN_RULES or (name in _REGISTERED and not replace):
+        raise ValueError(f"learning rule {name!r} is already defined; pass replace=True to "
+                         "redefine a registered one (built-in ones cannot be)")
+    if not callable(feedback):
+        raise TypeError(f"feedback must be callable (W, B, step) -> Tensor, got {type(feedback).__name__}")
+    if not 0.0 <= float(theta_init) <= 180.0:
+        raise ValueError(f"theta_init must be in [0, 180] degrees, got {theta_init}")
+    rule = Rule(name, feedback, label or name, float(theta_init))
+    _REGISTERED[name] = rule
+    return rule
+
+
+def get_rule(name: str) -> Rule | None:
+    """The registered :class:`Rule` ``name``; None for the built-in ``bp``, ``fa``, ``ifa``."""
+    check_rule(name)
+    return _REGISTERED.get(name)
+
+
+def __getattr__(name: str):
+    if name == "RULES":  # a live view of the registry
+        from .. import load_plugins
+
+        load_plugins()
+        return _BUILTIN_RULES + tuple(_REGISTERED)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _linear(x: Tensor, weight: Tensor, bias: Tensor | None) -> Tensor:
@@ -193,6 +262,9 @@ class _FeedbackLayer(nn.Module):
         self.register_buffer("feedback", torch.empty(weight_shape))
 
     def _feedback_or_none(self) -> Tensor | None:
+        if self.rule in _REGISTERED:
+            return _REGISTERED[self.rule].feedback(self.weight.detach(), self.feedback,
+                                                   getattr(self, "feedback_step", 0))
         return None if self.rule == "bp" else self.feedback
 
     def extra_repr(self) -> str:

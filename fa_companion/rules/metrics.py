@@ -64,7 +64,9 @@ def layer_angle_stats(model) -> dict[str, Tensor]:
     for l in range(model.n_layers):
         # A BP member sends its errors through W itself: its effective feedback is W (angle 0°).
         w = model.weights[l].detach()
-        b = torch.where(bp, w, model.feedback(l))
+        # the feedback each member's rule actually used (a registered rule computes its own)
+        own = getattr(model, "effective_feedback", None)
+        b = own(l) if own is not None else torch.where(bp, w, model.feedback(l))
         ang = neuron_angles(w, b)
         means.append(ang.mean(-1))
         sds.append(ang.std(-1, unbiased=False))

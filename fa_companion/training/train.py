@@ -284,6 +284,7 @@ def _train(model, data, cfg: TrainConfig, *, checkpoint, progress, desc) -> dict
         for i in range(n_batches):
             idx = order[:, i * bs:(i + 1) * bs]
             xb, yb = x_train[idx], y_train[idx]
+            model.feedback_step = (epoch - 1) * n_batches + i  # what a registered rule may use
             loss, correct = _member_losses(model(xb), yb)
             opt.zero_grad(set_to_none=True)
             loss.sum().backward()
