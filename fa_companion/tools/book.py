@@ -50,6 +50,7 @@ REFERENCE_PROFILE = "ci"
 KERNEL_NAME = "python3"
 LANGUAGE = "python"
 CHAPTER_GLOB = "[0-9][0-9]_*.py"
+PAGES = ("quickstart", "extending")  # executed pages of "Using this book", run like chapters
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
 INJECTED_COMMENT = "Parameters"
@@ -116,8 +117,9 @@ def _display(path: Path) -> str:
 
 
 def chapters(book_dir: Path | str | None = None) -> list[str]:
-    """Stems of all chapters, ``book/NN_name.py``, sorted."""
-    return sorted(p.stem for p in _book(book_dir).glob(CHAPTER_GLOB) if p.is_file())
+    """Stems of all chapters, ``book/NN_name.py``, sorted, then the executed pages (:data:`PAGES`)."""
+    return sorted(p.stem for p in _book(book_dir).glob(CHAPTER_GLOB) if p.is_file()) + [
+        p for p in PAGES if (_book(book_dir) / f"{p}.py").is_file()]
 
 
 def toc_chapters(book_dir: Path | str | None = None) -> list[str]:
@@ -126,7 +128,7 @@ def toc_chapters(book_dir: Path | str | None = None) -> list[str]:
     import re
 
     toc = _book(book_dir).parent / "_toc.yml"
-    listed = re.findall(r"file:\s*book/(\d\d_[A-Za-z0-9_]+)", toc.read_text()) if toc.exists() else []
+    listed = re.findall(r"file:\s*book/([A-Za-z0-9_]+)", toc.read_text()) if toc.exists() else []
     available = chapters(book_dir)
     return [c for c in listed if c in available]
 

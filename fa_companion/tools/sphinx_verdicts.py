@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..ledger.claims import TABLE, read_outcomes, verdict_table
-from .book import toc_chapters
+from .book import PAGES, toc_chapters
 
 __all__ = ["setup"]
 
@@ -15,7 +15,7 @@ __all__ = ["setup"]
 def _builder_inited(app) -> None:
     srcdir = Path(app.srcdir)
     rows = read_outcomes(srcdir)
-    table = verdict_table(rows, toc_chapters(srcdir / "book"))
+    table = verdict_table(rows, [c for c in toc_chapters(srcdir / "book") if c not in PAGES])
     # {doc} targets are relative to the including page (book/intro.md)
     path = srcdir / TABLE
     if not (path.is_file() and path.read_text(encoding="utf-8") == table):
