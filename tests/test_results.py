@@ -32,7 +32,7 @@ from fa_companion.store.results import (
     sweep,
 )
 
-REPO = Path(results.__file__).resolve().parents[1]
+REPO = Path(results.__file__).resolve().parents[2]  # fa_companion/store/results.py
 
 
 def _make(config: dict) -> dict:

@@ -180,7 +180,7 @@ def load_dataset(
     resize_method: str = "antialias",
     download: bool = False,
 ) -> TensorDataset:
-    """Load dataset ``name`` (one of :data:`DATASETS`) as a :class:`TensorDataset` on ``device``.
+    """Load dataset ``name`` (one of ``DATASETS``: the built-in datasets and the registered ones) as a :class:`TensorDataset` on ``device``.
 
     ``n_train`` / ``n_test`` draw a class-stratified subset without replacement, deterministic
     under ``seed`` and kept in the original order (``None``: the full split). ``resize`` resamples

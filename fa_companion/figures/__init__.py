@@ -1,1 +1,1 @@
-"""Layer 8, figures: one house style; every function takes results and returns a Figure."""
+"""Layer 9, figures: one house style; every function takes results and returns a Figure."""

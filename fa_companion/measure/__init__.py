@@ -1,2 +1,2 @@
-"""Layer 5, measurements (numbers, never figures): statistics, cost model, Hessians, loss
+"""Layer 6, measurements (numbers, never figures): statistics, cost model, Hessians, loss
 landscapes, corruptions and attacks."""

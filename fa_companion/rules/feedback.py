@@ -47,7 +47,7 @@ __all__ = [
 
 
 def check_rule(rule: str) -> str:
-    """Return ``rule`` if it is one of :data:`RULES`, else raise a ``ValueError`` naming it."""
+    """Return ``rule`` if it is one of ``RULES`` (the built-in rules and the registered ones), else raise a ``ValueError`` naming it."""
     if rule in _BUILTIN_RULES or rule in _REGISTERED:
         return rule
     from .. import load_plugins

@@ -1,2 +1,2 @@
-"""Layer 6, Paper A's theory: open-loop networks, angle composition, the synthesis chapter's
+"""Layer 7, Paper A's theory: open-loop networks, angle composition, the synthesis chapter's
 experiments."""
