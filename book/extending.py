@@ -90,7 +90,7 @@ for label in dict.fromkeys(labels):
 # it in the environment: the package imports it the first time it meets an unknown name.
 #
 # ```bash
-# FA_COMPANION_PLUGINS=my_plugin PYTHONPATH=. \
+# FA_COMPANION_PLUGINS=my_plugin PYTHONPATH=$PWD \
 #     python -m fa_companion.book execute --profile ci 07 -p dataset digits_split
 # ```
 #
