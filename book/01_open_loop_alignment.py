@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.1 and Supplementary Notes 2-3; Fig 1.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Feedback alignment {cite}`lillicrap2016random` sends the output error back through a fixed random
 # matrix B instead of the transposed forward weights, and the forward weights turn towards B.
 # Paper A {cite}`rahmansetayesh_fa_wn` argues that this alignment needs no learning at all: it is
@@ -78,13 +80,18 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_draws = 10_000  # draws per histogram (Fig 1)
-n_draws_supp = 1_000  # Supplementary Note 3 (the paper's n)
-n_reps = 30  # simulated networks per condition
-iterations = 2000
-eta = 0.003
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_draws: "int[1]" = 10_000  # draws per histogram (Fig 1)
+n_draws_supp: "int[1]" = 1_000  # Supplementary Note 3 (the paper's n)
+n_reps: "int[1]" = 30  # simulated networks per condition
+iterations: "int[1]" = 2000
+eta: "positive" = 0.003
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("01_open_loop_alignment", globals())  # values at the profile, unless given with -p
 
 # %%
 CONDITIONS = {  # our sizes; what each condition changes relative to condition 2
@@ -115,7 +122,7 @@ sims = {c: store.get_or_compute("linear_constant", sim_config(dims, c),
                                 lambda cfg: run_openloop(cfg, device=device))
         for c, (dims, _) in CONDITIONS.items()}
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 wall = sum(r.provenance.get("wall_time_s") or 0 for r in [*draws.values(), *sims.values()])
 p = sims[1].provenance
 print(f"computed on {p.get('device')} in {wall:.1f} s (torch {p.get('torch')}, "
@@ -129,7 +136,7 @@ print(f"computed on {p.get('device')} in {wall:.1f} s (torch {p.get('torch')}, "
 # distance of W₀ from XᵀEB and of W₁ from BᵀEᵀXXᵀE (condition 1; log-log axes). Both should fall
 # like 1/k: W₀[k] = W₀[0] + kηXᵀEB exactly, and W₁[k] = W₁[0] + kηW₀[0]ᵀXᵀE + η²k(k−1)/2·BᵀM.
 
-# %%
+# %% tags=["hide-input"]
 x = sims[1].arrays["iteration"]
 panels = [
     ("W₁∠Bᵀ", "angle (°)",
@@ -173,18 +180,18 @@ for c, r in sims.items():
 # largest first, divided by their mean (line: average over draws; band: 5th-95th percentile);
 # a transformation with all eigenvalues equal (the dotted line at 1) would preserve Bᵀ exactly.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_angle_histograms(
     {"W₁[k≫1]∠Bᵀ = BᵀEᵀXXᵀE∠Bᵀ (eq. S11)": {f"cond. {c}: {CONDITIONS[c][1]}": r.arrays["angle"]
                                            for c, r in draws.items()}},
     xlabel="angle (°)", reference=None, ncols=1, panel_size=(7.0, 3.0), bins=120, legend="outside")
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_eigen_arrangement(
     {f"cond. {c}": {"mean": r.arrays["eig_mean"], "lo": r.arrays["eig_q"][0], "hi": r.arrays["eig_q"][2]}
      for c, r in draws.items()}, title="eigenvalues of EᵀXXᵀE (Fig 1B, D)")
 
-# %%
+# %% tags=["hide-input"]
 for c, r in draws.items():
     dims = CONDITIONS[c][0]
     print(f"cond. {c}: angle {r.summary['angle_mean']:6.2f} ± {r.summary['angle_sd']:.2f}° (mean ± SD)   "
@@ -198,7 +205,7 @@ for c, r in draws.items():
 # identity element by element (|z| = |mean − I| / standard error; with n_o² elements per
 # condition, |z| up to about 4 is chance).
 
-# %%
+# %% tags=["hide-input"]
 for c, r in draws.items():
     print(f"cond. {c}: max |mean − I| = {r.summary['m_max_abs_dev']:.3f}, max |z| = {r.summary['m_max_abs_z']:.2f}")
 

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.2 and Methods 4.2; Fig 2 A-F and Fig 3.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # In a real network E and X change at every iteration. Paper A {cite}`rahmansetayesh_fa_wn`
 # expands the update ΔW₁,FA[k] = ηW₀[k]ᵀX[k]ᵀE[k] backwards in time, substituting every past
 # update of W₀. In the linear two-layer network the expansion is exact (eq. 23):
@@ -76,13 +78,18 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_draws = 10_000  # draws per Fig 2 histogram
-n_draws_fact = 1_000  # the ReLU fact (the paper's n)
-n_reps = 30  # Fig 3 repetitions
-iterations = 2000  # Fig 3
-eta = 0.003
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_draws: "int[1]" = 10_000  # draws per Fig 2 histogram
+n_draws_fact: "int[1]" = 1_000  # the ReLU fact (the paper's n)
+n_reps: "int[1]" = 30  # Fig 3 repetitions
+iterations: "int[1]" = 2000  # Fig 3
+eta: "positive" = 0.003
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("02_alignment_terms", globals())  # values at the profile, unless given with -p
 
 # %%
 def fmt_p(p):
@@ -126,7 +133,7 @@ for i, (label, procs) in enumerate(FIG3_CASES.items()):
         run_cfg = openloop_run_config(cfg, reps=n_reps, seed=i, keep=("angle_w1_bt", "angle_dw0", "dead_out"))
         target[label] = store.get_or_compute("fig3", run_cfg, lambda cfg: run_openloop(cfg, device=device))
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 results = [*lin.values(), *nonlin.values(), *fig3.values(), *fig3_linout.values()]
 wall = sum(r.provenance.get("wall_time_s") or 0 for r in results)
 p = results[-1].provenance
@@ -142,7 +149,7 @@ print(f"computed on {p.get('device')} in {wall:.1f} s (torch {p.get('torch')}, "
 # (Fig 2C) and with random ReLU masks (Fig 2D). The dotted line is 90° (no alignment).
 # Conditions 4 and 5 are our reading of the paper (see the end of the chapter).
 
-# %%
+# %% tags=["hide-input"]
 labels = {c: f"{c}: {FIG2_CONDITIONS[c][0]}" for c in FIG2_CONDITIONS}
 fig = plotting_theory.fig_angle_histograms(
     {"Bᵀ∠BᵀM¹_sym (linear)": {labels[c]: r.arrays["angle_sym"] for c, r in lin.items()},
@@ -150,7 +157,7 @@ fig = plotting_theory.fig_angle_histograms(
      "Bᵀ∠T¹_aln[1] (random ReLU masks, Fig 2D)": {labels[c]: r.arrays["angle_t"] for c, r in nonlin.items()}},
     xlabel="angle (°)", ncols=1, panel_size=(7.5, 2.4), bins=150, legend="shared")
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_angle_histograms(
     {"‖BᵀM¹_skew‖ / ‖BᵀM¹_sym‖": {labels[c]: r.arrays["ratio"] for c, r in lin.items() if c not in (5, 6)}},
     xlabel="ratio", ncols=1, panel_size=(7.5, 2.4), bins=120, reference=None, legend="upper right")
@@ -174,7 +181,7 @@ for c, r in lin.items():
 # negative eigenvalues make M¹_sym indefinite). Right: the Monte Carlo mean of M¹ = E[0]ᵀX[0]X[1]ᵀE[1] in condition 3, in units
 # of the predicted 0.0625 n_i n_b² (every element should be 1).
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_eigen_arrangement(
     {labels[c]: {"mean": r.arrays["eig_sym_mean"] / r.arrays["eig_sym_mean"][0]} for c, r in lin.items()},
     title="eigenvalues of M¹_sym (Fig 2E)", ylabel="eigenvalue / largest eigenvalue")
@@ -219,7 +226,7 @@ print(f"{{f'(Z)⊙B}}∠B: mean {r_ang.mean():.3f}°, SD {r_ang.std(ddof=1):.3f}
 # ΔW₀,FA∠ΔW₀,BP is smoothed by a moving average of 60 iterations (Methods 4.7) in each
 # repetition before averaging.
 
-# %%
+# %% tags=["hide-input"]
 x = next(iter(fig3.values())).arrays["iteration"]
 fig = plotting_theory.fig_trace_panels([
     ("Fig 3A: W₁∠Bᵀ", "angle (°)",
@@ -255,7 +262,7 @@ print("(final: mean over the last 200 iterations of each repetition; ± SEM over
 # of Fig 3 depends on it, we rerun the four cases with the output derivative dropped (δ₂ = E,
 # everything else equal, the same random numbers).
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting_theory.fig_trace_panels([
     ("W₁∠Bᵀ, δ₂ = E", "angle (°)",
      {lab: (x, r.arrays["angle_w1_bt_mean"], r.arrays["angle_w1_bt_sem"]) for lab, r in fig3_linout.items()}),

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.3 and Supplementary Note 1; Fig 4 A-E and Fig S1.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Every alignment term T°_aln injects a component along Bᵀ into W₁, with a weight set by the
 # autocorrelation of E and X at lag o (chapter 02). Two consequences follow, and Paper A
 # {cite}`rahmansetayesh_fa_wn` tests both on an open-loop ReLU network (n_i = n_h = n_b = 100,
@@ -93,21 +95,29 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_reps = 30
-iterations_beta = 4000  # Fig 4A-B (β sweep, β_X = 1)
-iterations_beta_x = 4000  # Fig 4C-D (β_X sweep, β = 0.8)
-iterations_s1 = 2000  # Fig S1
-acf_steps = 4000  # Fig 4E
-eta = 0.003
-gamma = 1.0
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_reps: "int[1]" = 30
+iterations_beta: "int[1]" = 4000  # Fig 4A-B (β sweep, β_X = 1)
+iterations_beta_x: "int[1]" = 4000  # Fig 4C-D (β_X sweep, β = 0.8)
+iterations_s1: "int[1]" = 2000  # Fig S1
+acf_steps: "int[1]" = 4000  # Fig 4E
+eta: "positive" = 0.003
+gamma: "positive" = 1.0
 # The authors' code as a third reading (Figure4.ipynb, Figure_S1.ipynb at commit bd9e3d4): its own
 # η and length per figure, B left as drawn under WN, ΔW₀,BP taken with W₁ after its update
-code_reading = True
-code_beta = {"eta": 1e-3, "iterations": 4000, "bp_reference": "after_wn"}  # Figure4.ipynb cells 3, 5
-code_beta_x = {"eta": 2e-3, "iterations": 7000, "bp_reference": "after_update"}  # cells 7, 9
-code_s1 = {"eta": 2e-3, "iterations": 1500, "bp_reference": "after_update"}  # Figure_S1.ipynb cells 4-12
-device = "auto"
+code_reading: "bool" = True
+code_eta_beta: "positive" = 1e-3  # Figure4.ipynb cells 3, 5
+code_iterations_beta: "int[1]" = 4000
+code_eta_beta_x: "positive" = 2e-3  # Figure4.ipynb cells 7, 9
+code_iterations_beta_x: "int[1]" = 7000
+code_eta_s1: "positive" = 2e-3  # Figure_S1.ipynb cells 4-12
+code_iterations_s1: "int[1]" = 1500
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("03_autocorrelation_and_wn", globals())  # values at the profile, unless given with -p
 
 # %%
 def fmt_p(p):
@@ -124,9 +134,14 @@ VARIANTS = {
     "δ₂ = E": {k: {"iterations": n, "output_activation": False}
                for k, n in (("beta", iterations_beta), ("beta_x", iterations_beta_x), ("s1", iterations_s1))},
 }
-if code_reading:
-    VARIANTS["authors' code"] = {k: {**settings, "normalize_b": False}
-                                 for k, settings in (("beta", code_beta), ("beta_x", code_beta_x), ("s1", code_s1))}
+if code_reading:  # ΔW₀,BP with W₁ after its update: after WN in Figure4.ipynb cell 5, before it elsewhere
+    VARIANTS["authors' code"] = {
+        "beta": {"eta": code_eta_beta, "iterations": code_iterations_beta, "bp_reference": "after_wn"},
+        "beta_x": {"eta": code_eta_beta_x, "iterations": code_iterations_beta_x, "bp_reference": "after_update"},
+        "s1": {"eta": code_eta_s1, "iterations": code_iterations_s1, "bp_reference": "after_update"},
+    }
+    for settings in VARIANTS["authors' code"].values():
+        settings["normalize_b"] = False
 store = chapter_store("03_autocorrelation_and_wn", profile)
 
 
@@ -160,7 +175,7 @@ for v, st in VARIANTS.items():
                                       phase=every)
         s1[v][c] = store.get_or_compute("s1", run_cfg, lambda cc: run_openloop(cc, device=device))
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 results = [r for d in (sweep_beta, sweep_beta_x, s1) for runs in d.values() for r in runs.values()]
 wall = sum(r.provenance.get("wall_time_s") or 0 for r in results)
 p = results[0].provenance
@@ -175,7 +190,7 @@ print(f"computed on {p.get('device')} in {wall / 60:.1f} min (torch {p.get('torc
 # WN; solid: WN with γ = 1. Lines are means over repetitions, bands ± SEM; ΔW₀,FA∠ΔW₀,BP is
 # smoothed by a centred moving average of 60 iterations in each repetition first.
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
 
@@ -287,6 +302,33 @@ for v in VARIANTS:
     adv_beta_x[v] = wn_advantage(sweep_beta_x[v], "β_X")
 
 # %% [markdown]
+# ### Which of the code's differences moves the effect of WN?
+#
+# Under the authors' code WN helps at every 0 < β < 1 (table above), under the text it does not.
+# Two of the code's differences act on W₁∠Bᵀ with WN: a smaller η (0.001 instead of 0.003) and B
+# left as drawn. (Where ΔW₀,BP is taken does not change the dynamics, only the ΔW₀ angle.) We run
+# the β sweep with WN once more at the code's η but with B's columns normalized as the Methods say,
+# the same seeds, and compare each with WN to the code's runs without WN (the same η; without WN
+# B is never normalized).
+
+# %%
+if code_reading:
+    code_beta = VARIANTS["authors' code"]["beta"]
+    b_normalized = {b: fig4_run(b, 1.0, True, i, {**code_beta, "normalize_b": True})
+                    for i, b in enumerate(BETAS)}
+    print("final W₁∠Bᵀ (mean over repetitions) at the code's η = "
+          f"{code_beta['eta']:g}, {code_beta['iterations']} iterations; Welch p for 'WN below no WN':")
+    for b in BETAS:
+        no_wn = sweep_beta["authors' code"][(b, False)].arrays["angle_w1_bt_final"]
+        for label, wn in (("B as drawn (code)", sweep_beta["authors' code"][(b, True)]),
+                          ("B normalized (text)", b_normalized[b])):
+            w = wn.arrays["angle_w1_bt_final"]
+            p_less = stats.ttest_ind(w[np.isfinite(w)], no_wn[np.isfinite(no_wn)], equal_var=False,
+                                     alternative="less").pvalue
+            print(f"  β = {b:g}: no WN {np.nanmean(no_wn):5.1f}°, WN with {label:20s} {np.nanmean(w):5.1f}° "
+                  f"(p {fmt_p(p_less)})")
+
+# %% [markdown]
 # ## Fig 4E: the autocorrelation of the imposed processes
 #
 # The ACF (eq. 34) of the elements of E for each β (the input process with β_X is the same
@@ -323,7 +365,7 @@ print(f"max |ACF(τ)/ACF(0) − β^τ| over β and τ ≤ {max_lag}: {acf_dev:.3
 # and ΣT¹_sup from k = 1, ΔW₁ (MA 60) and W₁. Right: Frobenius norms of W₀, W₁, T¹_aln and
 # T¹_sup (log scale).
 
-# %%
+# %% tags=["hide-input"]
 def s1_figure(variant, cases):
     fig, axes = plt.subplots(len(cases), 2, figsize=(9.0, 2.5 * len(cases)), squeeze=False)
     colors = {n: plotting_theory.condition_color(i) for i, n in enumerate(

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.4 and Methods §4.8; Fig 5.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # In a d-layer network the FA error reaching layer ℓ is δ_d B_{d−1}⋯B_ℓ while BP's is
 # δ_d W_{d−1}ᵀ⋯W_ℓᵀ (Paper A eqs 10-11) {cite}`rahmansetayesh_fa_wn`. Even if every W_ℓ is
 # partly aligned with its B_ℓᵀ, how aligned is the *product*? Paper A answers statistically with
@@ -52,10 +54,15 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-n_uniform = 40_000  # (θ₁, θ₂) uniform on 0-180°: one linear and one independent nonlinear population
-n_fixed = 1_000  # samples per fixed (θ₁, θ₂) pair
-seed = 0
+profile = "book"  # ci | book | paper; the values below are the book profile's
+n_uniform: "int[1]" = 40_000  # (θ₁, θ₂) uniform on 0-180°: one linear and one independent nonlinear population
+n_fixed: "int[1]" = 1_000  # samples per fixed (θ₁, θ₂) pair
+seed: "int[0]" = 0
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("04_angle_composition", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Drawing the matrices
@@ -90,7 +97,7 @@ print(f"uniform population: {n_uniform} linear + {n_uniform} nonlinear samples; 
 print(f"θ₁ range {t1.min():.2f}°-{t1.max():.2f}°, KS test against U(0°, 180°): "
       f"p = {stats.kstest(t1, stats.uniform(0, 180).cdf).pvalue:.2f}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(f"computed in {res.provenance.get('wall_time_s', float('nan')):.0f} s "
       f"(torch {res.provenance.get('torch')}, commit {str(res.provenance.get('git_commit'))[:10]})")
 
@@ -134,7 +141,7 @@ axes[2].hist(res_non, bins=rbins, histtype="step", color="C1", label="ReLU masks
 axes[2].set(title="θ₃ − arccos(cos θ₁ cos θ₂)", xlabel="residual (°)", ylabel="count")
 axes[2].legend(loc="upper left")
 
-# %%
+# %% tags=["hide-input"]
 print(f"first-order prediction arccos(cos θ₁ cos θ₂): RMS residual {np.sqrt(np.mean(res_lin ** 2)):.2f}° "
       f"(linear), {np.sqrt(np.mean(res_non ** 2)):.2f}° (ReLU masks); mean residual "
       f"{res_lin.mean():+.2f}° and {res_non.mean():+.2f}°")

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.5 and Methods §4.1-4.4, §4.6-4.7, §4.9; Fig 6 and Fig 7.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper A {cite}`rahmansetayesh_fa_wn` trains a five-layer network with feedback alignment ("BP-TRW",
 # {cite}`lillicrap2016random`) and asks how well each layer's FA update follows BP's, what limits it,
 # and whether its **neuron-wise weight normalization** (WN: every neuron's incoming weights
@@ -83,26 +85,31 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_train = None  # None: the full training set (60 mini-batches of 1000)
-n_test = None
-n_reps = 5  # networks per condition (paper: 10)
-epochs = 50  # (paper: 100)
-lr = 5e-4
-lr_text = 5e-3  # the learning rate printed in the paper's Methods §4.3
-lr_check_epochs = 10
-record_every = 10  # iterations between recorded angles after the first 300 iterations
-acf_elements = 4  # random elements of L_ℓ and δ_ℓ traced per layer, for Fig 7A,B
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_train: "int[1] or None" = None  # None: the full training set (60 mini-batches of 1000)
+n_test: "int[1] or None" = None
+n_reps: "int[1]" = 5  # networks per condition (paper: 10)
+epochs: "int[1]" = 50  # (paper: 100)
+lr: "positive" = 5e-4
+lr_text: "positive" = 5e-3  # the learning rate printed in the paper's Methods §4.3
+lr_check_epochs: "int[1]" = 10
+record_every: "int[1]" = 10  # iterations between recorded angles after the first 300 iterations
+acf_elements: "int[1]" = 4  # random elements of L_ℓ and δ_ℓ traced per layer, for Fig 7A,B
 # The paper's own digits, run beside `dataset` (None: skip): MNIST's official test set split
 # 8,000/2,000 ("mnist_t10k"), resized as the authors' code resizes (cv2 bilinear, no antialiasing)
-mnist_dataset = "mnist_t10k"
-mnist_epochs = 375  # 375 epochs of 8 mini-batches = the 3,000 iterations of `epochs` above
-mnist_lr_check_epochs = 75  # = the 600 iterations of `lr_check_epochs`
-mnist_n_train = None
-mnist_n_test = None
-mnist_resize = "cv2"
-device = "auto"
+mnist_dataset: "dataset or None" = "mnist_t10k"
+mnist_epochs: "int[1]" = 375  # 375 epochs of 8 mini-batches = the 3,000 iterations of `epochs` above
+mnist_lr_check_epochs: "int[1]" = 75  # = the 600 iterations of `lr_check_epochs`
+mnist_n_train: "int[1] or None" = None
+mnist_n_test: "int[1] or None" = None
+mnist_resize: "choice[antialias, cv2]" = "cv2"
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("05_deep_fa_with_wn", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Which learning rate?
@@ -187,7 +194,7 @@ h, epochs, P = H[dataset], DATA[dataset][0], int(H[dataset]["FA"]["n_batches"])
 res = RES[dataset]
 it = h["FA"]["rec_iter"]
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table({f"{ds} {k}": r for ds in DATA for k, r in {**lr_check[ds], **RES[ds]}.items()}))
 
 # %% [markdown]
@@ -198,7 +205,7 @@ print(provenance_table({f"{ds} {k}": r for ds in DATA for k, r in {**lr_check[ds
 # same under both rules). Mean over networks, moving average over 60 iterations (one epoch, §4.7);
 # shaded: ± SEM over networks. Solid and dashed lines follow the paper's pairing of the panels.
 
-# %%
+# %% tags=["hide-input"]
 LAYER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
 PAIRS = [("A, B", "FA + WN", "FA + layer-wise norm"), ("C, D", "FA", "FA + B-norm matching"),
          ("E, F", "FA, width 100", "FA + WN, width 100")]
@@ -506,6 +513,41 @@ for label in CONDITIONS:
         cells.append(f"{m:5.1f} ± {sd:4.1f} | {u:5.1f}° | " + (f"{w:5.1f}°" if np.isfinite(w) else "   - "))
     print(f"{label:22s}" + "".join(f"{c:>30s}" for c in cells))
 claims.report("05_deep_fa_with_wn", profile, outcomes)
+
+# %% [markdown]
+# ## MNIST and Fashion-MNIST side by side
+#
+# Per dataset (rows): the angle between FA's and BP's updates per layer over training, without WN
+# (dashed) and with WN (solid), as in Fig 6B,D; and the test error of BP and FA with and without
+# WN, as in Fig 6H (mean ± SEM over networks, against iterations so that the two datasets' epochs
+# of 60 and 8 mini-batches line up).
+
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(len(DATA), 2, figsize=(10, 3.2 * len(DATA)), squeeze=False)
+for row, ds in zip(axes, DATA):
+    hd, n_ep = H[ds], DATA[ds][0]
+    p_ds = int(hd["FA"]["n_batches"])
+    for label, ls in (("FA", "--"), ("FA + WN", "-")):
+        x = hd[label]["rec_iter"]
+        mean = moving_average(hd[label]["angle_update_mean"], x, p_ds)
+        for i, l in enumerate(range(4)):
+            row[0].plot(x, mean[:, i], ls=ls, color=LAYER_COLORS[l], lw=1.1,
+                        label=f"ℓ = {l}" if ls == "-" else None)
+    row[0].set(xlabel="iteration", ylabel=r"ΔW$_{\ell,\mathrm{FA}}$∠ΔW$_{\ell,\mathrm{BP}}$ (°)",
+               title=f"{DATASET_LABELS.get(ds, ds)}: FA (dashed), FA + WN (solid)")
+    row[0].legend(ncol=2, loc="upper right")
+    k = np.arange(n_ep + 1) * p_ds
+    for label, color, ls in (("BP", "0.15", "--"), ("BP + WN", "0.15", "-"), ("FA", "#d62728", "--"),
+                             ("FA + WN", "#d62728", "-")):
+        err = 100 - hd[label]["test_acc"]
+        sem = err.std(-1, ddof=1) / np.sqrt(err.shape[-1]) if err.shape[-1] > 1 else 0 * k
+        plotting.band(row[1], k, err.mean(-1), sem, label=label, color=color, ls=ls)
+    row[1].set(xlabel="iteration", ylabel="test error (%)", ylim=(0, 100),
+               title=f"{DATASET_LABELS.get(ds, ds)}: test error")
+    row[1].legend(loc="upper right")
+    for ax in row:
+        ax.title.set_fontsize(9)
+fig.tight_layout()
 
 # %% [markdown]
 # ## Discussion

@@ -16,6 +16,8 @@
 #
 # *Paper A, §2.6 and Supplementary Note 4; Fig 8, Figs S2-S3.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Can a trained network revise what it has learned? Paper A {cite}`rahmansetayesh_fa_wn` trains its
 # five-layer tanh∘ReLU network (chapter 05) for 100 epochs, then draws **new random n-hot codes**
 # for the ten classes (§4.9) and trains 100 more epochs; BP and FA, with and without neuron-wise
@@ -72,27 +74,32 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_train = None  # None: the full training set (60 mini-batches of 1000)
-n_test = None
-n_reps = 5  # networks per condition in Fig 8 (paper: 10)
-epochs_phase = 100  # epochs before and after the code switch (Fig 8; paper: 100)
-lr = 3e-4
-gamma = 0.6
-sens_reps = 5  # networks per condition in the sensitivity sweep (Figs S2-S3; paper: 10)
-sens_epochs_phase = 10  # epochs per phase in the sensitivity sweep (paper: 100)
-sens_gammas = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5]  # plus "no WN"
-sens_lrs = [5e-4, 3e-4]
-z_samples = 100  # test images whose output pre-activations Z₅ are kept (Fig 8B)
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_train: "int[1] or None" = None  # None: the full training set (60 mini-batches of 1000)
+n_test: "int[1] or None" = None
+n_reps: "int[1]" = 5  # networks per condition in Fig 8 (paper: 10)
+epochs_phase: "int[1]" = 100  # epochs before and after the code switch (Fig 8; paper: 100)
+lr: "positive" = 3e-4
+gamma: "positive" = 0.6
+sens_reps: "int[1]" = 5  # networks per condition in the sensitivity sweep (Figs S2-S3; paper: 10)
+sens_epochs_phase: "int[1]" = 10  # epochs per phase in the sensitivity sweep (paper: 100)
+sens_gammas: "list[positive]" = [0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5]  # plus "no WN"
+sens_lrs: "list[positive]" = [5e-4, 3e-4]
+z_samples: "int[1]" = 100  # test images whose output pre-activations Z₅ are kept (Fig 8B)
 # The paper's own digits, run beside `dataset` for Fig 8 (None: skip): MNIST's official test set
 # split 8,000/2,000 ("mnist_t10k"), resized as the authors' code resizes (cv2, no antialiasing)
-mnist_dataset = "mnist_t10k"
-mnist_epochs_phase = 750  # 750 epochs of 8 mini-batches = the 6,000 iterations of 100 epochs of 60
-mnist_n_train = None
-mnist_n_test = None
-mnist_resize = "cv2"
-device = "auto"
+mnist_dataset: "dataset or None" = "mnist_t10k"
+mnist_epochs_phase: "int[1]" = 750  # 750 epochs of 8 mini-batches = the 6,000 iterations of 100 + 100 epochs of 60
+mnist_n_train: "int[1] or None" = None
+mnist_n_test: "int[1] or None" = None
+mnist_resize: "choice[antialias, cv2]" = "cv2"
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("06_flexibility", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Fig 8A: switching the codes
@@ -135,10 +142,10 @@ for ds, runs in FIG8_RUNS.items():
           f"η = {lr:g}, γ = {gamma:g}")
 fig8, h8 = FIG8_RUNS[dataset], H8[dataset]
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table({f"{ds} {k}": r for ds, runs in FIG8_RUNS.items() for k, r in runs.items()}))
 
-# %%
+# %% tags=["hide-input"]
 COLORS = {"BP": "0.15", "FA": "#d62728"}
 fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.4), gridspec_kw={"width_ratios": [1.6, 1]})
 ep = np.arange(2 * epochs_phase + 1)
@@ -208,7 +215,7 @@ print(f"sensitivity sweep: {len(sens)} conditions × {sens_reps} FA networks, "
 s_end1, s_end2 = sens_epochs_phase, 2 * sens_epochs_phase
 xpos = np.arange(len(GAMMAS))
 xlabels = ["none"] + [f"{g:g}" for g in sens_gammas]
-fig, axes = plt.subplots(1, 3, figsize=(12.5, 3.4))
+fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.6))
 MARK = {sens_lrs[0]: "o", sens_lrs[-1]: "^"}
 for eta in sens_lrs:
     for smoothing, color in ((False, "#d62728"), (True, "#1f77b4")):
@@ -234,7 +241,7 @@ for ax, title, ylabel in ((axes[0], f"Fig S2: test accuracy, epoch {s_end1}", "t
 axes[2].legend(loc="center left", bbox_to_anchor=(1.02, 0.5))
 fig.tight_layout()
 
-# %%
+# %% tags=["hide-input"]
 def med(eta, smoothing, g, when):
     return float(np.median(sens[(eta, smoothing, g)]["test_acc"][when]))
 

@@ -16,6 +16,8 @@
 #
 # *Paper B, §3, §4.1 and Supplementary A.1.1–A.1.2; Fig 1 d, f, g, h; Figs S1–S2.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Feedback alignment (FA) {cite}`lillicrap2016random` replaces the transpose of the forward weights
 # in the backward pass by a fixed random matrix B. Paper B {cite}`cheon2025ifa` proposes
 # **initial feedback alignment (IFA)**: draw B once, set the forward weights equal to it at
@@ -42,7 +44,7 @@
 import numpy as np
 
 import fa_companion
-from fa_companion.ledger import claims
+from fa_companion.ledger import claims, claims_paper_b
 from fa_companion.figures import plotting
 from fa_companion.training.experiments import ensemble_config, stored_ensemble
 from fa_companion.nets.models import Member
@@ -54,13 +56,18 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-dataset = "fashion_mnist"
-n_networks = 10
-epochs = 30
-n_train = None  # None: the full training set
-n_test = None
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 10
+epochs: "int[1]" = 30
+n_train: "int[1] or None" = None  # None: the full training set
+n_test: "int[1] or None" = None
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("07_initial_alignment", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## Training BP, FA and IFA
@@ -90,7 +97,7 @@ sizes = (int(results["BP"].arrays["angle_mean"].shape[1]),)
 print(f"dataset: {results['BP'].summary['data_source']}")
 print(f"networks per rule: {n_networks}, epochs: {epochs}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table(results))
 
 # %% [markdown]
@@ -113,9 +120,10 @@ print(f"one transport: {words:,} words ({words * 4 / 2**20:.2f} MiB); "
       f"BP over {iterations:,} iterations: {words * 4 * iterations / 2**30:.1f} GiB; IFA: once")
 
 # %% [markdown]
-# **Verdict (claim 1): reproduced, as a model.** By construction BP's weight traffic grows linearly
-# with training (here about 11 700 times IFA's one-time copy after 30 CIFAR-10 epochs); FA and IFA
-# pay nothing per iteration. This is an accounting identity, not a measurement of hardware energy.
+# **Verdict (claim 1): true by construction.** BP's weight traffic grows linearly with training
+# (here about 11 700 times IFA's one-time copy after 30 CIFAR-10 epochs); FA and IFA pay nothing
+# per iteration. This is an accounting identity, not a measurement of hardware energy: the ledger
+# labels it "by construction" and keeps it out of the reproduced/partly/not counts.
 #
 # ## Fig 1f and Fig S1: alignment between forward and backward weights
 #
@@ -125,7 +133,7 @@ print(f"one transport: {words:,} words ({words * 4 / 2**20:.2f} MiB); "
 # across neurons. Layer 0 is left out, as in the paper: its feedback never acts. BP's feedback *is* W,
 # so its angle is 0° by definition.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_alignment_angles(histories, layers=(1, 2), legend_outside=True)
 for ax in fig.axes:
     ax.set_ylim(-3, 115)  # room for the FA band (mean + SD runs past 100°)
@@ -149,7 +157,7 @@ print(f"FA aligns (angle falls by > 1°): {fa_aligns}; IFA relaxes (angle rises 
 # mini-batches, from epoch 1; the test curves start at initialization (epoch 0). The dotted line is
 # BP's final value.
 
-# %%
+# %% tags=["hide-input"]
 fig = plotting.fig_learning_curves(histories)
 
 # %%
@@ -180,6 +188,9 @@ for label, v in final.items():
     print(f"{label:7s} test accuracy {m:.2f} ± {s:.2f} %  (train {mean_sd(histories[label]['train_acc'][-1])[0]:.2f} %)")
 for (a, b), p in pvalues.items():
     print(f"rank-sum {a} vs {b}: p = {p:.2g}")
+print("the paper (Table S2, CIFAR-10, 10 networks): "
+      + claims_paper_b.paper_table_s2_line(("BP", "FA 90°", "IFA 0°"))
+      + " %; Fig 1h: FA vs IFA P < 10⁻³, BP vs IFA P = 0.082")
 print("diverged networks:", {label: int((h["diverged_epoch"] >= 0).sum()) for label, h in histories.items()})
 
 # %% [markdown]
@@ -190,7 +201,7 @@ print("diverged networks:", {label: int((h["diverged_epoch"] >= 0).sum()) for la
 # every epoch on 512 fixed training images. The last layer's update never uses feedback (0° for all
 # rules), so we show layers 0 and 1.
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
 fig, axes = plt.subplots(1, 2, figsize=(7.2, 3.0))
@@ -214,12 +225,13 @@ for label, h in histories.items():
 
 # %%
 claims.report("07_initial_alignment", profile, [
-    claims.outcome("B-fig1d-weight-transport", "reproduced",
+    claims.outcome("B-fig1d-weight-transport", "reproduced",  # basis: by construction (the ledger)
                    f"cost model: BP moves {words:,} words at each of {iterations:,} iterations, IFA once, FA never"),
     claims.evaluate("B-fig1f-alignment-dynamics", fa_angle=angle["FA"], ifa_angle=angle["IFA 0°"]),
     claims.evaluate("B-fig1g-ifa-learns-like-bp", epochs_to_target=speed),
     claims.evaluate("B-fig1h-ifa-beats-fa", ifa=final["IFA 0°"], fa=final["FA"]),
     claims.evaluate("B-fig1h-ifa-matches-bp", ifa=final["IFA 0°"], bp=final["BP"]),
+    claims.evaluate("B-figS2-curves-overlap", bp=histories["BP"], ifa=histories["IFA 0°"]),
 ])
 
 # %% [markdown]
@@ -231,7 +243,10 @@ claims.report("07_initial_alignment", profile, [
 # FA), IFA's test curves lie on BP's (its training accuracy runs slightly below, 93.7 against
 # 94.9 %), and IFA beats FA by a clear and significant margin.
 #
-# The claim that does **not** carry over is "IFA is not significantly different from BP". Ten
+# The claims that do **not** carry over are "IFA is not significantly different from BP" and, its
+# curve-by-curve form, Fig S2's "nearly overlapping learning curves": IFA's mean training accuracy
+# stays about a point below BP's, a gap larger than the networks' spread at nearly every epoch, and
+# its test curve is resolved from BP's at about one epoch in six (the verdict prints both). Ten
 # networks per rule resolve a gap of a few tenths of a point, and IFA's gap to BP is of that size and
 # significant here (the verdict above prints it). The paper's own P = 0.082 is not far from
 # significance either; "IFA ≈ BP" is best read as a statement about the size of the gap (small next

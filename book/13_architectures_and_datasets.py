@@ -16,6 +16,8 @@
 #
 # *Paper B, Supplementary A.1.3–A.1.4; Fig S3, Fig S4, Tables S1–S2.*
 #
+# **Verdicts in this chapter** (computed at its end): {glue:text}`verdict_summary`.
+#
 # Paper B {cite}`cheon2025ifa` checks that initial alignment helps beyond its MLP on CIFAR-10:
 #
 # 1. **Table S2, Fig S4.** The MLP on SVHN, CIFAR-10, CIFAR-100 and STL-10, trained until the test
@@ -38,7 +40,7 @@
 import numpy as np
 
 import fa_companion
-from fa_companion.ledger import claims
+from fa_companion.ledger import claims, claims_paper_b
 from fa_companion.figures import plotting
 from fa_companion.training.experiments import cnn_config, ensemble_config, stored_ensemble
 from fa_companion.nets.models import Member
@@ -50,43 +52,36 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
-mlp_datasets = ["fashion_mnist", "digits"]
-mlp_networks = 3
-mlp_max_epochs = 60
-patience = 10
-cnn_dataset = "fashion_mnist"
-cnn_n_train = 10000
-cnn_n_test = None  # None: the full test set
-cnn_networks = {"lenet": 3, "alexnet": 2}
-cnn_width = {"lenet": 1.0, "alexnet": 0.25}
-cnn_lr = {"lenet": 1e-3, "alexnet": 1e-4}
-cnn_max_epochs = {"lenet": 40, "alexnet": 25}
-cnn_patience = {"lenet": 10, "alexnet": 5}
-device = "auto"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+mlp_datasets: "list[dataset]" = ["fashion_mnist", "digits"]
+mlp_networks: "int[1]" = 3
+mlp_max_epochs: "int[1]" = 60
+patience: "int[1]" = 10
+cnn_dataset: "dataset" = "fashion_mnist"
+cnn_n_train: "int[1] or None" = 10000
+cnn_n_test: "int[1] or None" = None  # None: the full test set
+cnn_networks: "dict[choice[lenet, alexnet], int[1]]" = {"lenet": 3, "alexnet": 2}
+cnn_width: "dict[choice[lenet, alexnet], positive]" = {"lenet": 1.0, "alexnet": 0.25}
+cnn_lr: "dict[choice[lenet, alexnet], positive]" = {"lenet": 1e-3, "alexnet": 1e-4}
+cnn_max_epochs: "dict[choice[lenet, alexnet], int[1]]" = {"lenet": 40, "alexnet": 25}
+cnn_patience: "dict[choice[lenet, alexnet], int[1]]" = {"lenet": 10, "alexnet": 5}
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("13_architectures_and_datasets", globals())  # values at the profile, unless given with -p
 
 # %%
 store = chapter_store("13_architectures_and_datasets", profile)
 MLP_CONDITIONS = {"BP": ("bp", None), "FA 90°": ("fa", None), "IFA 60°": ("ifa", 60.0),
                   "IFA 30°": ("ifa", 30.0), "IFA 0°": ("ifa", 0.0)}
 CNN_CONDITIONS = {"BP": ("bp", None), "FA 90°": ("fa", None), "IFA 0°": ("ifa", 0.0)}
-PAPER_S2 = {  # Table S2, mean ± SD of 10 networks (%)
-    "svhn": {"BP": (82.90, 0.11), "FA 90°": (78.78, 0.72), "IFA 60°": (80.91, 0.16),
-             "IFA 30°": (81.76, 0.16), "IFA 0°": (81.91, 0.20)},
-    "cifar10": {"BP": (53.32, 0.27), "FA 90°": (47.21, 0.35), "IFA 60°": (51.09, 0.43),
-                "IFA 30°": (52.33, 0.30), "IFA 0°": (53.04, 0.33)},
-    "cifar100": {"BP": (24.18, 0.28), "FA 90°": (16.79, 0.57), "IFA 60°": (20.66, 0.36),
-                 "IFA 30°": (22.93, 0.12), "IFA 0°": (23.31, 0.20)},
-    "stl10": {"BP": (43.75, 0.22), "FA 90°": (35.87, 1.01), "IFA 60°": (41.95, 0.24),
-              "IFA 30°": (42.87, 0.30), "IFA 0°": (43.37, 0.31)},
-}
+PAPER_S2 = claims_paper_b.PAPER_TABLE_S2  # Table S2, mean ± SD of 10 networks (%)
 NAMES = {"fashion_mnist": "Fashion-MNIST", "digits": "digits (8×8)", "svhn": "SVHN",
          "cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "stl10": "STL-10", "lenet": "LeNet",
          "alexnet": "AlexNet"}  # display names in figure titles
-PAPER_S1 = {  # Table S1, CIFAR-10 (%)
-    "lenet": {"BP": (62.13, 0.90), "FA 90°": (45.67, 1.71), "IFA 0°": (56.37, 1.24)},
-    "alexnet": {"BP": (73.10, 0.29), "FA 90°": (50.41, 1.11), "IFA 0°": (65.55, 0.62)},
-}
+PAPER_S1 = claims_paper_b.PAPER_TABLE_S1  # Table S1, CIFAR-10 (%)
 
 
 def best_accuracy(h, patience):
@@ -129,11 +124,12 @@ print(f"networks still improving when the {mlp_max_epochs}-epoch cap ended them 
       "bounds): " + (", ".join(f"{label} on {ds} {n}/{mlp_networks}"
                                for (ds, label), n in capped.items() if n) or "none"))
 
-# %%
+# %% tags=["hide-input"]
 import matplotlib.pyplot as plt  # noqa: E402
 
-fig, axes = plt.subplots(1, 2 * len(mlp_datasets), figsize=(6.2 * len(mlp_datasets), 2.9),
-                         gridspec_kw={"width_ratios": [2, 1] * len(mlp_datasets)})
+fig, axes = plt.subplots(len(mlp_datasets), 2, figsize=(8.5, 3.4 * len(mlp_datasets)),
+                         gridspec_kw={"width_ratios": [2, 1]}, squeeze=False)
+axes = axes.ravel()  # one row per dataset: legible at page width
 for j, ds in enumerate(mlp_datasets):
     ax, bar = axes[2 * j], axes[2 * j + 1]
     for i, (label, (best, _, h)) in enumerate(mlp[ds].items()):
@@ -176,8 +172,9 @@ for arch in cnn_networks:
           f"≤ {cnn_max_epochs[arch]} epochs, patience {cnn_patience[arch]}, {cnn_n_train} training images")
 table(cnn, PAPER_S1, CNN_CONDITIONS)
 
-# %%
-fig, axes = plt.subplots(1, 2 * len(cnn), figsize=(12, 2.9))
+# %% tags=["hide-input"]
+fig, axes = plt.subplots(len(cnn), 2, figsize=(9, 3.0 * len(cnn)), squeeze=False)
+axes = axes.ravel()  # one row per network: legible at page width
 for j, (arch, res) in enumerate(cnn.items()):
     for label, (_, _, h) in res.items():
         for ax, key in zip(axes[2 * j: 2 * j + 2], ("train_acc", "test_acc")):
@@ -195,17 +192,40 @@ fig.tight_layout()
 # With 2-3 networks per condition a rank-sum test cannot reach significance (its smallest two-sided p
 # for 3 against 3 is 0.1), so a difference counts as resolved when the means differ by more than the
 # sum of the two SDs.
+#
+# Verdicts that rest on runs short of the paper's protocol are **provisional** (counted apart in the
+# verdict table): MLP networks that the 60-epoch cap ended before Table S2's stopping rule fired,
+# CNNs stopped by a patience rule the paper does not apply to its CNNs, and the AlexNet-variant FA
+# networks, which never trained (about 10 % until the rule stopped them), so the AlexNet IFA − FA gap
+# measures a dead network, not FA. Rerunning to protocol (FA's Fashion-MNIST MLPs to their stopping
+# rule, the AlexNet variant without early stopping) costs more CPU time than this book's budget.
 
 # %%
 mlp_best = {ds: {k: v[0] for k, v in res.items()} for ds, res in mlp.items()}
 cnn_best = {arch: {k: v[0] for k, v in res.items()} for arch, res in cnn.items()}
+# Runs short of the paper's protocol make a verdict provisional: MLP networks still improving when
+# the epoch cap ended them (Table S2 trains until 10 epochs without improvement), CNN networks
+# stopped by the patience rule (Table S1's CNNs have no early stopping in the paper) and CNNs
+# that never trained (best test accuracy below twice chance).
+s2_short = ", ".join(f"{label} on {ds} {n}/{mlp_networks}" for (ds, label), n in capped.items() if n)
+s1_stopped = ", ".join(f"{label} {arch} {int((stop < cnn_max_epochs[arch]).sum())}/{stop.size} "
+                       f"(epochs {'/'.join(map(str, stop[stop < cnn_max_epochs[arch]]))})"
+                       for arch, res in cnn.items() for label, (_, stop, _) in res.items()
+                       if (stop < cnn_max_epochs[arch]).any())
+s1_dead = ", ".join(f"{label} {arch} (best {best.mean():.0f}%)" for arch, res in cnn.items()
+                    for label, (best, _, _) in res.items() if best.mean() < 20.0)
+s2_provisional = (f"networks still improving at the {mlp_max_epochs}-epoch cap, before Table S2's "
+                  f"stopping rule: {s2_short}") if s2_short else ""
+s1_provisional = "; ".join(filter(None, [
+    f"stopped by a patience rule the paper does not apply to its CNNs: {s1_stopped}" if s1_stopped else "",
+    f"never trained: {s1_dead}" if s1_dead else ""]))
 outcomes = []
 if mlp:
-    outcomes += [claims.evaluate("B-tableS2-order", best=mlp_best),
-                 claims.evaluate("B-tableS2-ifa-near-bp", best=mlp_best)]
+    outcomes += [claims.evaluate("B-tableS2-order", best=mlp_best, provisional=s2_provisional),
+                 claims.evaluate("B-tableS2-ifa-near-bp", best=mlp_best, provisional=s2_provisional)]
 if cnn:
-    outcomes += [claims.evaluate("B-tableS1-ifa-above-fa", best=cnn_best),
-                 claims.evaluate("B-tableS1-bp-above-ifa", best=cnn_best)]
+    outcomes += [claims.evaluate("B-tableS1-ifa-above-fa", best=cnn_best, provisional=s1_provisional),
+                 claims.evaluate("B-tableS1-bp-above-ifa", best=cnn_best, provisional=s1_provisional)]
 claims.report("13_architectures_and_datasets", profile, outcomes)
 
 # %% [markdown]
@@ -223,6 +243,8 @@ claims.report("13_architectures_and_datasets", profile, outcomes)
 # 85.4 %, 3.1 and 1.7 points below BP. Compared with the paper's CIFAR-10 numbers our IFA − FA gaps
 # are larger (+23 and +70 against +10.7 and +15.1 points) and our BP − IFA gaps smaller (3.1 and
 # 1.7 against 5.8 and 7.6): on an easier dataset initial alignment recovers more of BP's accuracy.
+# All four verdicts are provisional: the capped MLP runs and the early-stopped CNNs are short of the
+# paper's protocol, and the AlexNet +70-point gap compares IFA with an FA network that never trained.
 #
 # ## Where we differ from the paper, and why
 #

@@ -72,25 +72,30 @@ fa_companion.seed_everything(0)
 plotting.use_house_style()
 
 # %% tags=["parameters"]
-profile = "book"
+profile = "book"  # ci | book | paper; the values below are the book profile's
 # (a) WN × IFA on Paper B's MLP (784-512-512-10, ReLU, Adam of Paper B §B.3)
-dataset = "fashion_mnist"
-n_networks = 8  # networks per condition (Paper B: 10)
-mlp_epochs = 5  # (Paper B: 30)
-mlp_n_train = None  # None: the full training set
-mlp_n_test = None
-wn_gamma = 1.4142135623730951  # γ = √2: the expected row norm of a He-initialized layer
+dataset: "dataset" = "fashion_mnist"
+n_networks: "int[1]" = 8  # networks per condition (Paper B: 10)
+mlp_epochs: "int[1]" = 5  # (Paper B: 30)
+mlp_n_train: "int[1] or None" = None  # None: the full training set
+mlp_n_test: "int[1] or None" = None
+wn_gamma: "positive" = 1.4142135623730951  # γ = √2: the expected row norm of a He-initialized layer
 # (b), (c) IFA in Paper A's deep network (225-50-50-50-50-50, tanh∘ReLU, SGD on ½ΣE²)
-deep_dataset = "fashion_mnist"
-deep_reps = 5  # networks per condition (Paper A: 10)
-deep_epochs = 50  # (Paper A Fig 6: 100)
-deep_n_train = None
-deep_n_test = None
-deep_lr = 5e-4
-deep_thetas = [45.0, 0.0]  # IFA initial angles next to FA (90°)
-record_every = 10  # iterations between recorded angles after the first 300
-relaxation_every = 20  # iterations between records of the relaxation decomposition
-device = "auto"
+deep_dataset: "dataset" = "fashion_mnist"
+deep_reps: "int[1]" = 5  # networks per condition (Paper A: 10)
+deep_epochs: "int[1]" = 50  # (Paper A Fig 6: 100)
+deep_n_train: "int[1] or None" = None
+deep_n_test: "int[1] or None" = None
+deep_lr: "positive" = 5e-4
+deep_thetas: "list[float[0, 180]]" = [45.0, 0.0]  # IFA initial angles next to FA (90°)
+record_every: "int[1]" = 10  # iterations between recorded angles after the first 300
+relaxation_every: "int[1]" = 20  # iterations between records of the relaxation decomposition
+device: "device" = "auto"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("14_synthesis", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # ## (a) Does weight normalization help or hurt IFA?
@@ -130,7 +135,7 @@ hist = {label: r.arrays for label, r in mlp.items()}
 print(f"data: {mlp['BP'].summary['data_source']}; {n_networks} networks per condition, "
       f"{mlp_epochs} epochs, WN γ = {wn_gamma:.4g}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table(mlp))
 
 # %% [markdown]
@@ -141,7 +146,7 @@ print(provenance_table(mlp))
 # (Paper A's ΔW_FA∠ΔW_BP, measured every epoch on 512 fixed training images). BP's angles are 0° by
 # definition and are left out of the angle panels.
 
-# %%
+# %% tags=["hide-input"]
 def curve(ax, key, label, layer=None, **kw):
     y = hist[label][key] if layer is None else hist[label][key][:, layer, :]
     ls = "--" if label.endswith("+ WN") else "-"
@@ -149,7 +154,8 @@ def curve(ax, key, label, layer=None, **kw):
                   label=label, color=plotting.rule_color(label), ls=ls, **kw)
 
 
-fig, axes = plt.subplots(1, 4, figsize=(13, 3.1))
+fig, axes = plt.subplots(2, 2, figsize=(9.5, 6.2))
+axes = axes.ravel()  # 2 × 2: legible at page width
 for label in hist:
     curve(axes[0], "test_acc", label)
     if not label.startswith("BP"):
@@ -168,7 +174,7 @@ fig.tight_layout()
 # Final test accuracy per network (dots), mean ± SD (bars), and the two-sided rank-sum p of each
 # rule with and without WN:
 
-# %%
+# %% tags=["hide-input"]
 final = {label: h["test_acc"][-1] for label, h in hist.items()}
 wn_effect = {rule: group_comparison(final[rule], final[WN_LABELS[rule]]) for rule in MLP_CONDITIONS}
 order = [lab for rule in MLP_CONDITIONS for lab in (rule, WN_LABELS[rule])]
@@ -194,7 +200,7 @@ for name in gap:
     print(f"{name:10s}: IFA 0° − FA = {gap[name]['diff']:+.2f} points (p = {gap[name]['p']:.2g}); "
           f"IFA 0° − BP = {gap_bp[name]['diff']:+.2f} points (p = {gap_bp[name]['p']:.2g})")
 
-# %%
+# %% tags=["hide-input"]
 def late_angle(label, key, layers):
     """(networks,): each network's angle at the last epoch, averaged over ``layers``."""
     return hist[label][key][-1][list(layers)].mean(0)
@@ -220,7 +226,7 @@ for name, (key, layers) in ANGLES.items():
 # %% [markdown]
 # **Finding (a).** The sentences below are computed from the numbers above.
 
-# %%
+# %% tags=["hide-input"]
 ifa_wn = wn_effect["IFA 0°"]
 gap_change = gap["with WN"]["diff"] - gap["without WN"]["diff"]
 print(f"On Paper B's MLP after {mlp_epochs} epochs, WN (γ = {wn_gamma:.3g}) "
@@ -283,7 +289,7 @@ print(f"data: {deep_res['FA'].summary['data_source']}, {deep_res['FA'].summary['
 print("largest relative residual of the relaxation decomposition: "
       f"{max(r.summary['max_decomposition_residual'] for r in deep_res.values()):.1e}")
 
-# %% tags=["nbval-ignore-output"]
+# %% tags=["nbval-ignore-output", "hide-input"]
 print(provenance_table(deep_res))
 
 # %% [markdown]
@@ -291,9 +297,10 @@ print(provenance_table(deep_res))
 # average over one epoch of P iterations as in Paper A §4.7; shaded ± SEM). Right: the decline
 # (ℓ = 0 minus ℓ = 3) per epoch, mean ± SD over networks.
 
-# %%
+# %% tags=["hide-input"]
 LAYER_COLORS = ["#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e"]
-fig, axes = plt.subplots(1, len(DEEP) + 1, figsize=(3.3 * (len(DEEP) + 1), 3.1))
+fig, axes = plt.subplots(2, -(-(len(DEEP) + 1) // 2), figsize=(9.5, 6.2))
+axes = axes.ravel()  # two rows: legible at page width
 for ax, label in zip(axes, DEEP):
     it = d[label]["rec_iter"]
     mean = moving_average(d[label]["angle_update_mean"], it, P)
@@ -318,7 +325,7 @@ axes[-1].set_ylim(top=axes[-1].get_ylim()[1] * 1.3)  # room for the legend above
 axes[-1].legend(loc="upper center", ncol=len(DEEP), fontsize=8, handlelength=1.2, columnspacing=0.8)
 fig.tight_layout()
 
-# %%
+# %% tags=["hide-input"]
 def late_layers(label, key):
     """(layers, networks): each network's mean over the second half of training."""
     with warnings.catch_warnings():
@@ -381,7 +388,7 @@ for label in DEEP:
 # much it moves W: that depends on the term's size and on how the terms add up over iterations,
 # which the exact decomposition after this figure measures.
 
-# %%
+# %% tags=["hide-input"]
 TERMS = (("angle_t1", "#1b9e77", "$T^1$"), ("angle_tp", "#ff7f0e", f"$T^{{{P}}}$"),
          ("angle_tsup", "#d62728", r"$T^1_\mathrm{sup}$"))
 rows = ["FA", strongest]

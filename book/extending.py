@@ -22,10 +22,15 @@
 # BP, FA and IFA on scikit-learn's digits.
 
 # %% tags=["parameters"]
-profile = "book"
-epochs = 15
-seeds = 3
-device = "cpu"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+epochs: "int[1]" = 15
+seeds: "int[1]" = 3
+device: "device" = "cpu"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("extending", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # A rule is its feedback: a function of the layer's weights W, the feedback matrix B drawn at

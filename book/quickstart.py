@@ -21,10 +21,15 @@
 # The data here are scikit-learn's 8×8 digits (values 0-16), so the page runs in seconds.
 
 # %% tags=["parameters"]
-profile = "book"
-epochs = 15
-seeds = 3
-device = "cpu"
+profile = "book"  # ci | book | paper; the values below are the book profile's
+epochs: "int[1]" = 15
+seeds: "int[1]" = 3
+device: "device" = "cpu"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("quickstart", globals())  # values at the profile, unless given with -p
 
 # %% [markdown]
 # `dataset_from_arrays` checks what it is given (dtype, pixel range, labels, lengths) and scales

@@ -17,6 +17,55 @@ import os
 import random
 import sys
 
+
+def _checkout_to_use() -> str | None:
+    """The checkout whose package this process should use instead of this one, or None.
+
+    A virtual environment shared by several checkouts holds an editable install of one of them;
+    a kernel started in another checkout's ``book/`` (``papermill --cwd book``, Jupyter) would
+    import that one and write its results there. When this package was found through such an
+    install (its checkout is not on ``sys.path``: not ``PYTHONPATH``, not ``python -m`` from the
+    root), the checkout given by ``$FA_COMPANION_ROOT``, else the one holding the current
+    directory, is used instead, if it has an ``fa_companion`` package of its own.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    mine = os.path.dirname(here)
+    on_path = {os.path.abspath(p or os.curdir) for p in sys.path}
+    if mine in on_path or os.environ.get("FA_COMPANION_NO_REDIRECT"):
+        return None
+    start = os.environ.get("FA_COMPANION_ROOT") or os.getcwd()
+    folder = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(folder, "fa_companion", "__init__.py")
+        if os.path.isfile(candidate) and os.path.isdir(os.path.join(folder, "book")):
+            break
+        parent = os.path.dirname(folder)
+        if parent == folder or os.environ.get("FA_COMPANION_ROOT"):
+            return None
+        folder = parent
+    if os.path.realpath(os.path.join(folder, "fa_companion")) == os.path.realpath(here):
+        return None
+    return folder
+
+
+def _redirect(checkout: str) -> None:
+    """Replace this module in ``sys.modules`` by ``checkout``'s ``fa_companion`` (the import
+    statement then returns that one, and every submodule comes from there)."""
+    import importlib.util
+
+    package = os.path.join(checkout, "fa_companion")
+    spec = importlib.util.spec_from_file_location(
+        __name__, os.path.join(package, "__init__.py"), submodule_search_locations=[package]
+    )
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[__name__] = module
+    spec.loader.exec_module(module)
+
+
+_checkout = _checkout_to_use()
+if _checkout is not None:
+    _redirect(_checkout)
+
 __version__ = "0.1.0"
 
 __all__ = ["__version__", "seed_everything", "resolve_device"]
@@ -139,7 +188,7 @@ _MOVED = {f"{__name__}.{old}": f"{__name__}.{new}" for old, new in {
     "plotting": "figures.plotting", "plotting_theory": "figures.plotting_theory",
     "book": "tools.book", "bench": "tools.bench", "bench_deep": "tools.bench_deep",
     "bench_hessian": "tools.bench_hessian", "bench_openloop": "tools.bench_openloop",
-    "environment": "tools.environment",
+    "environment": "tools.environment", "params": "tools.params",
 }.items()}
 
 

@@ -32,8 +32,13 @@ CHAPTER_SOURCE = """\
 
 # %% tags=["parameters"]
 profile = "book"
-n = 10
-label = "full"
+n: "int[1]" = 10
+label: "str" = "full"
+
+# %%
+from fa_companion.params import apply_profile
+
+apply_profile("99_fake", globals(), echo=False)
 
 # %%
 print(profile, n, label)
@@ -128,6 +133,8 @@ def test_unknown_parameter_is_an_error_naming_bad_and_valid_names(fake):
     message = str(info.value)
     assert "'epochz'" in message and "'n'" not in message.split(";")[0]
     assert "valid parameters: profile, n, label" in message
+    with pytest.raises(book.BookError, match=r"n = 0 \(from -p\): out of range; expected an int >= 1"):
+        book.prepare(CHAPTER, "ci", book_dir, extra={"n": 0})
 
 
 def test_parameters_cell_must_define_profile(tmp_path):
@@ -141,6 +148,20 @@ def test_parameters_cell_must_define_profile(tmp_path):
 def test_prepare_rejects_unknown_parameter_from_yaml(tmp_path):
     book_dir, _ = write_fake_book(tmp_path, ci_yaml="99_fake:\n  n_epochs: 3\n")
     with pytest.raises(book.BookError, match="'n_epochs'.*valid parameters: profile, n, label"):
+        book.prepare(CHAPTER, "ci", book_dir)
+
+
+def test_prepare_rejects_a_bad_value_from_yaml_naming_the_file(tmp_path):
+    book_dir, _ = write_fake_book(tmp_path, ci_yaml="99_fake:\n  n: 2.5\n")
+    with pytest.raises(book.BookError, match=r"n = 2.5 \(from book/params/ci.yaml\): not an int"):
+        book.prepare(CHAPTER, "ci", book_dir)
+
+
+def test_prepare_requires_the_resolution_cell(tmp_path):
+    book_dir, _ = write_fake_book(tmp_path)
+    path = book_dir / f"{CHAPTER}.py"
+    path.write_text(path.read_text().replace('apply_profile("99_fake", globals(), echo=False)', ""))
+    with pytest.raises(book.BookError, match=r'must be `apply_profile\("99_fake", globals\(\)\)`'):
         book.prepare(CHAPTER, "ci", book_dir)
 
 
@@ -205,12 +226,16 @@ def test_prepare_injects_parameters_after_the_parameters_cell(fake):
     tags = [c.metadata.get("tags", []) for c in nb.cells]
     assert tags[1] == ["parameters"] and tags[2] == ["injected-parameters", "remove-cell"]
     injected = nb.cells[2].source
-    assert injected == '# Parameters\nprofile = "ci"\nn = 3\n'
+    # only what papermill -p profile ci would inject: the chapter applies ci.yaml's n itself
+    assert injected == '# Parameters\nprofile = "ci"\n'
     assert ast.parse(injected)  # valid Python
-    assert nb.metadata.papermill["parameters"] == {"profile": "ci", "n": 3}
+    assert nb.metadata.papermill["parameters"] == {"profile": "ci"}
     assert nb.metadata.kernelspec["name"] == "python3"
-    assert [c.id for c in nb.cells] == ["cell-000", "cell-001", "cell-002", "cell-003"]
+    assert [c.id for c in nb.cells] == [f"cell-{i:03d}" for i in range(5)]
     nbformat.validate(nb)
+    explicit = book.prepare(CHAPTER, "ci", book_dir, extra={"n": 10})
+    assert explicit.cells[2].source == '# Parameters\nprofile = "ci"\nn = 10\n'
+    assert book.resolved_parameters(explicit, "ci", CHAPTER, book_dir, {"n": 10})["n"] == 10
 
 
 def test_prepare_is_deterministic(fake):
@@ -230,14 +255,15 @@ def test_normalize_reference_fixes_ids_strips_volatile_metadata_and_is_idempoten
         cell["id"] = os.urandom(4).hex()  # as if Jupytext drew them
     ref = book.normalize_reference(executed)
     assert [c.id for c in ref.cells] == [f"cell-{i:03d}" for i in range(len(ref.cells))]
-    assert set(ref.metadata) == {"kernelspec", "papermill"}
-    assert ref.metadata.papermill == {"parameters": {"profile": "ci", "n": 3}}
+    assert set(ref.metadata) == {"kernelspec", "papermill", "fa_companion"}
+    assert ref.metadata.fa_companion == {"parameters": {"profile": "ci", "n": 3, "label": "full"}}
+    assert ref.metadata.papermill == {"parameters": {"profile": "ci"}}
     for cell in ref.cells:
         assert not {"papermill", "execution"} & set(cell.metadata)
         assert cell.metadata.get("tags", ["non-empty"])  # empty tag lists are dropped
-    assert ref.cells[3].outputs[0].text == "ci 3 full\n"  # outputs untouched
-    executed.cells[3].metadata["tags"] = ["nbval-ignore-output"]
-    assert book.normalize_reference(executed).cells[3].outputs == []  # wall-clock cells emptied
+    assert ref.cells[4].outputs[0].text == "ci 3 full\n"  # outputs untouched
+    executed.cells[4].metadata["tags"] = ["nbval-ignore-output"]
+    assert book.normalize_reference(executed).cells[4].outputs == []  # wall-clock cells emptied
     assert nbformat.writes(book.normalize_reference(ref)) == nbformat.writes(ref)
     nbformat.validate(ref)
 
@@ -273,12 +299,12 @@ def test_check_sync_reports_missing_in_sync_changed_and_orphan(fake):
     path = book_dir / f"{CHAPTER}.py"
     path.write_text(path.read_text().replace("print(profile, n, label)", "print(n)"))
     problems = book.check_sync([CHAPTER], book_dir, ref_dir)
-    assert len(problems) == 1 and "cell 3 (cell-003) differs in source" in problems[0].reason
+    assert len(problems) == 1 and "cell 4 (cell-004) differs in source" in problems[0].reason
 
     write_reference(book_dir, ref_dir)
-    (book_dir / "params" / "ci.yaml").write_text("99_fake:\n  n: 4\n")  # injected cell changes
+    (book_dir / "params" / "ci.yaml").write_text("99_fake:\n  n: 4\n")  # no cell source changes
     problems = book.check_sync(None, book_dir, ref_dir)
-    assert len(problems) == 1 and "cell 2 (cell-002)" in problems[0].reason
+    assert len(problems) == 1 and "parameters at the ci profile differ: n" in problems[0].reason
 
     write_reference(book_dir, ref_dir)
     (ref_dir / "98_gone.ipynb").write_text((ref_dir / f"{CHAPTER}.ipynb").read_text())
@@ -330,8 +356,10 @@ def test_repository_chapters_follow_the_conventions():
             and isinstance(node.value, ast.Constant)
         ]
         assert profile_defaults == ["book"], f"{chapter}: parameters cell needs profile = 'book'"
+        # every parameter declared with a type; defaults and every profile's values fit it;
+        # the resolution cell follows the parameters cell
         for profile in book.PROFILES:
-            book.validate_parameters(nb, book.load_params(profile, chapter), chapter)
+            book.prepare(chapter, profile)
 
 
 def test_repository_references_are_in_sync():
@@ -352,7 +380,7 @@ def test_refresh_reference_end_to_end(fake):
     assert [r.ok for r in runs] == [True], logs
     ref = book.reference_path(CHAPTER, ref_dir)
     nb = nbformat.read(str(ref), as_version=4)
-    assert nb.cells[3].outputs[0]["text"] == "ci 3 full\n"
+    assert nb.cells[4].outputs[0]["text"] == "ci 3 full\n"
     assert book.check_sync(None, book_dir, ref_dir) == []
     first = ref.read_bytes()
     assert [r.ok for r in book.refresh_references([CHAPTER], book_dir, ref_dir, log=logs.append)]

@@ -145,3 +145,12 @@ def test_check_wn_improves_terms():
     assert "; tsup " in o.measured
     o = claims.evaluate("A-fig7cd-wn-improves", fa=fa, fa_wn={**fa_wn, "angle_tsup": fa["angle_tsup"] + 1.0})
     assert o.verdict == "not reproduced"
+
+
+def test_norm_growth_skips_epochs_without_a_record_point():
+    growth = np.array([1.0, 1.05, 1.1, 1.2, 2.0])  # last layer grows most, earlier ones saturate
+    epochs = np.linspace(0, 1, 9)[:, None, None]
+    w = 5.0 * growth[None, :, None] ** epochs * np.ones((1, 1, 3))
+    w[1::2] = np.nan  # every other epoch has no record point (8 mini-batches, records every 10)
+    o = claims.evaluate("A-fig6g-norms-grow", w_norm_epoch=w)
+    assert o.verdict == "reproduced" and "nan" not in o.measured

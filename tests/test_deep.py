@@ -281,3 +281,14 @@ def test_deep_condition_config_records_a_non_default_resize_only():
     members = [DeepMember("fa")]
     assert "resize_method" not in deep_condition_config(members, CFG)
     assert deep_condition_config(members, CFG, resize_method="cv2")["resize_method"] == "cv2"
+
+
+def test_t_p_is_recorded_when_the_period_does_not_divide_the_recording_interval():
+    # 3 mini-batches per epoch (P = 3), records every 2 iterations after the first 2: k − P is
+    # not itself a record point, yet T^P needs W and ΔW there (MNIST's 8 mini-batches, records every 10)
+    data = toy_deep_data(n_train=48)
+    cfg = toy_deep_config(epochs=4, record_dense=2, record_every=2, terms=True)
+    out = train_deep(data, [DeepMember("fa", seed=0)], cfg, device="cpu")
+    late = out["rec_iter"] >= 3
+    assert late.any() and np.isfinite(out["angle_tp"][late]).all()
+    assert np.isfinite(out["angle_t1"][out["rec_iter"] >= 1]).all()

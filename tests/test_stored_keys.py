@@ -13,13 +13,22 @@ from fa_companion.store.results import chapter_store, config_hash, repo_root
 
 RESULTS = repo_root() / "book" / "results"
 FILES = sorted(RESULTS.glob("*/*.json"))
-SAMPLE = FILES[::7] + FILES[-1:]  # about 1 in 7, spread over every chapter
+SAMPLE = FILES[::7] + FILES[-1:]  # about 1 in 7, for the per-file test below
 
 
 def test_the_store_is_found_from_the_moved_package():
     assert RESULTS.is_dir() and FILES
     assert chapter_store("07_initial_alignment", "book").root == RESULTS / "07_initial_alignment"
-    assert {p.parent.name for p in SAMPLE} == {p.parent.name for p in FILES}
+
+
+def test_every_stored_config_hashes_to_its_file_name():
+    wrong = []
+    for path in FILES:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        key = re.fullmatch(r"(.+)-([0-9a-f]{16})", path.stem).group(2)
+        if config_hash(meta["config"], meta["version"]) != key:
+            wrong.append(f"{path.parent.name}/{path.name}")
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("path", SAMPLE, ids=lambda p: f"{p.parent.name}/{p.stem}")

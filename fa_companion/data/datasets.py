@@ -519,6 +519,25 @@ _TORCHVISION = {
 }
 
 
+def _torchvision_missing(name: str, spec: _TorchvisionSpec, root: Path, err: Exception):
+    """The error for a torchvision dataset missing from ``root``: every way to provide it."""
+    folder = (root / spec.folder).resolve()
+    env = os.environ.get(DATA_ROOT_ENV)
+    said = str(err).strip().split(". You can use download=True")[0].rstrip(".")
+    where = f"${DATA_ROOT_ENV}={env}" if env else f"${DATA_ROOT_ENV} unset, so {DEFAULT_DATA_ROOT}"
+    return FileNotFoundError(
+        f"{name}: no {spec.cls_name} data in {folder} (torchvision: {said}). The data root is "
+        f"{root} ({where}). Provide it in one of three ways: "
+        f"(1) point {DATA_ROOT_ENV} at a folder that already holds it in torchvision's layout, "
+        f"i.e. <folder>/{spec.folder}/ as torchvision.datasets.{spec.cls_name} writes it "
+        f"(export {DATA_ROOT_ENV}=/path/to/data); "
+        f"(2) copy those files into {folder}; "
+        f"(3) download it once, on a machine with internet, into the data root: "
+        f"python -c \"from fa_companion.data import load_dataset; "
+        f"load_dataset('{name}', download=True)\" (the chapters never download)."
+    )
+
+
 def _load_torchvision(name: str, root: Path, download: bool) -> _RawData:
     """Read both splits with torchvision's own class; convert its in-memory arrays to NCHW."""
     import torchvision.datasets
@@ -531,11 +550,7 @@ def _load_torchvision(name: str, root: Path, download: bool) -> _RawData:
         try:
             ds = cls(str(root), download=download, **kwargs)
         except (RuntimeError, URLError) as err:
-            raise FileNotFoundError(
-                f"{name}: could not load {spec.cls_name} from {folder} ({err}). Get it with "
-                f"load_dataset({name!r}, download=True) on a machine with internet, or copy the "
-                f"files in torchvision's layout into {folder}."
-            ) from err
+            raise _torchvision_missing(name, spec, root, err) from err
         splits.append(_images_to_nchw(ds.data, spec.channels_last))
         splits.append(torch.as_tensor(np.asarray(getattr(ds, spec.label_attr)), dtype=torch.int64))
     return _RawData(

@@ -46,6 +46,7 @@ __all__ = [
     "evaluate",
     "outcome",
     "report",
+    "summary",
     "read_outcomes",
     "verdict_table",
 ]
@@ -194,6 +195,7 @@ def report(chapter: str, profile: str, outcomes: Sequence[Outcome], *,
         raise ValueError(f"{chapter}: claims of other chapters reported here: {foreign}")
     for o in outcomes:
         print(o.line())
+    _glue_summary(outcomes)
     if profile != "book":
         return
     path = Path(root or _repo()) / OUTCOMES_DIR / f"{chapter}.json"
@@ -203,6 +205,31 @@ def report(chapter: str, profile: str, outcomes: Sequence[Outcome], *,
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(json.dumps(record, ensure_ascii=False, indent=1), encoding="utf-8")
     tmp.replace(path)
+
+
+def summary(outcomes: Sequence[Outcome]) -> str:
+    """One line on a chapter's verdicts: how many checked, per verdict (measured, not provisional),
+    then how many provisional and by construction, e.g. "12 verdicts: 9 reproduced, 2 partly
+    reproduced, 1 not reproduced; 1 provisional"."""
+    rows = [{"verdict": o.verdict, "basis": o.claim.basis, "provisional": o.provisional} for o in outcomes]
+    n, *per_verdict, provisional, by_construction = _counts(rows)
+    text = f"{n} verdict{'' if n == 1 else 's'}: " + ", ".join(
+        f"{k} {v}" for v, k in zip(VERDICTS, per_verdict) if k)
+    apart = [f"{k} {what}" for k, what in ((provisional, "provisional"), (by_construction, "by construction")) if k]
+    return text + (f"; besides these, {' and '.join(apart)}" if apart else "")
+
+
+SUMMARY_KEY = "verdict_summary"
+"""The name under which :func:`report` glues :func:`summary` into the chapter (MyST-NB's ``glue``),
+so that the chapter's first paragraph shows it with ``{glue:text}`verdict_summary```."""
+
+
+def _glue_summary(outcomes: Sequence[Outcome]) -> None:
+    try:
+        from myst_nb import glue
+    except ImportError:  # the book's extra is not installed: nothing to glue into
+        return
+    glue(SUMMARY_KEY, summary(outcomes), display=False)
 
 
 def read_outcomes(root: str | Path | None = None) -> list[dict]:

@@ -870,8 +870,12 @@ def check_angle_grows_earlier(update_angle: np.ndarray) -> tuple[str, str]:
 def check_deep_norms_grow(w_norm_epoch: np.ndarray) -> tuple[str, str]:
     """Fig 6G: FA's last layer grows most (last / first epoch), and every earlier layer grows less
     than the last over the second half (partly: the first only). ``w_norm_epoch``: ‖W_ℓ‖ per epoch,
-    ``(epochs, layers, networks)``."""
+    ``(epochs, layers, networks)``; epochs without a record point (NaN, when an epoch is shorter
+    than the recording interval) are skipped."""
     w = np.asarray(w_norm_epoch)
+    w = w[np.isfinite(w).all(axis=(1, 2))]
+    if len(w) < 3:
+        raise ValueError(f"Fig 6G needs ‖W_ℓ‖ in at least 3 epochs, got {len(w)} with records")
     norm_first, norm_mid, norm_last = w[0].mean(-1), w[len(w) // 2].mean(-1), w[-1].mean(-1)
     growth_second_half = norm_last / norm_mid
     last_grows_most = bool(np.argmax(norm_last / norm_first) == len(norm_last) - 1)

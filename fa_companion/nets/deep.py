@@ -479,7 +479,8 @@ def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepCon
     d, m = net.n_layers, net.n_members
     rec = _record_iters(total, cfg.record_dense, cfg.record_every)
     rec_index = {k: i for i, k in enumerate(rec)}
-    capture = set(rec) | {k - 1 for k in rec if k >= 1} if cfg.terms else set()
+    # the states T¹ and T^P need at each record point k: W and ΔW at k − 1 and at k − P
+    capture = ({k - o for k in rec for o in (0, 1, n_batches) if k >= o} if cfg.terms else set())
     f32 = dict(dtype=torch.float32, device=dev)
     h = {
         "test_acc": torch.zeros(cfg.epochs + 1, m, **f32),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from numbers import Real
 
 import torch
 import torch.nn.functional as F
@@ -63,6 +64,13 @@ class Member:
 
     def __post_init__(self) -> None:
         check_rule(self.rule)
+        for name in ("theta_init", "a", "b"):
+            value = getattr(self, name)
+            if value is not None and (isinstance(value, bool) or not isinstance(value, Real)):
+                raise TypeError(
+                    f"Member {name} must be a number (degrees for theta_init), got {value!r} "
+                    f"of type {type(value).__name__}"
+                )
         if self.theta_init is not None:
             check_theta(self.theta_init)
             if self.rule == "fa" and self.theta_init != 90.0:
@@ -70,7 +78,7 @@ class Member:
                     f"rule 'fa' means theta_init = 90°, got {self.theta_init}; "
                     "use rule 'ifa' for another initial angle"
                 )
-        if not isinstance(self.seed, int) or self.seed < 0:
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ValueError(f"seed must be a non-negative int, got {self.seed!r}")
 
     @property

@@ -50,6 +50,8 @@ __all__ = [
     "provenance",
     "provenance_table",
     "repo_root",
+    "reproduce_command",
+    "set_overrides",
     "sweep",
 ]
 
@@ -524,6 +526,36 @@ def repo_root() -> Path:
     return checkout if (checkout / "book").is_dir() else Path.cwd()
 
 
+_OVERRIDES: dict[str, dict[str, Any]] = {}
+
+
+def set_overrides(chapter: str, overrides: Mapping[str, Any]) -> None:
+    """Record the parameters given explicitly (``-p``) to ``chapter`` in this process, so that
+    the missing-result hint of :func:`chapter_store` repeats them (set by
+    :func:`fa_companion.params.apply_profile`)."""
+    _OVERRIDES[chapter] = dict(overrides)
+
+
+def _cli_value(value: Any) -> str:
+    """``value`` as a ``-p`` argument: YAML that reads back to it, quoted for a POSIX shell."""
+    import shlex
+
+    import yaml
+
+    text = value if isinstance(value, str) else json.dumps(_jsonable(value))
+    if isinstance(value, str) and yaml.safe_load(value) != value:
+        text = json.dumps(value)
+    return shlex.quote(text)
+
+
+def reproduce_command(chapter: str, profile: str) -> str:
+    """The command that computes ``chapter``'s missing results at ``profile``, with every
+    override recorded by :func:`set_overrides` (so following it computes what was asked for)."""
+    extra = "".join(f" -p {name} {_cli_value(value)}"
+                    for name, value in _OVERRIDES.get(chapter, {}).items())
+    return f"python -m fa_companion.book reproduce {chapter} --profile {profile}{extra}"
+
+
 def chapter_store(chapter: str, profile: str) -> Store:
     """The results store of ``chapter`` at ``profile``.
 
@@ -544,5 +576,5 @@ def chapter_store(chapter: str, profile: str) -> Store:
     return Store(
         roots[profile],
         allow_compute=None if profile == "book" else True,
-        command_hint=f"python -m fa_companion.book reproduce {chapter} --profile {profile}",
+        command_hint=reproduce_command(chapter, profile),
     )

@@ -12,13 +12,17 @@ Command line (run from anywhere inside the repository)::
 Conventions (see ``book/reproducing.md``):
 
 * A chapter is ``book/NN_name.py`` in Jupytext percent format. It has exactly one cell tagged
-  ``parameters`` (``# %% tags=["parameters"]``) whose assignments are the *book* profile defaults,
-  including ``profile = "book"``.
-* ``book/params/<profile>.yaml`` maps ``chapter_stem -> {parameter: value}``. The executor always
-  injects ``profile=<profile>`` plus that chapter's overrides, after the ``parameters`` cell, exactly
-  as papermill does. A name the parameters cell does not assign is an error (papermill only warns).
+  ``parameters`` (``# %% tags=["parameters"]``) whose assignments declare each parameter with a
+  type string and the *book* profile's value (``n_networks: "int[1]" = 10``; ``profile = "book"``;
+  see :mod:`fa_companion.params`), followed by a cell calling
+  ``apply_profile("NN_name", globals())``.
+* ``book/params/<profile>.yaml`` maps ``chapter_stem -> {parameter: value}``. The executor injects
+  ``profile=<profile>`` plus the explicit ``-p`` values after the ``parameters`` cell, exactly as
+  ``papermill -p profile <profile> -p ...`` does; the chapter's ``apply_profile`` cell applies the
+  profile's section to every parameter not given explicitly, on both routes. Every name and value
+  is checked against the declarations before any kernel starts (papermill only warns).
 * Executed notebooks are written to ``book/NN_name.ipynb`` (gitignored; the HTML book is built from
-  them). nbval references are ``tests/notebooks/NN_name.ipynb``, executed at the ``ci`` profile,
+  them) only when they succeed; a failed one goes to ``book/NN_name.failed.ipynb``. nbval references are ``tests/notebooks/NN_name.ipynb``, executed at the ``ci`` profile,
   with deterministic cell ids (``cell-000`` ...) and no volatile metadata.
 * Kernels run with cwd ``book/``, ``TQDM_DISABLE=1``, no ``MPLBACKEND`` (chapters use
   ``%matplotlib inline``) and, at the book profile, ``FA_COMPANION_COMPUTE=0`` unless compute is
@@ -40,10 +44,19 @@ import sys
 import tempfile
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .params import (
+    ParameterError,
+    ParamSpec,
+    check_values,
+    resolve,
+    specs_from_source,
+)
 
 PROFILES: tuple[str, ...] = ("ci", "book", "paper")
 REFERENCE_PROFILE = "ci"
@@ -64,7 +77,9 @@ CELL_ID_FORMAT = "cell-{:03d}"
 VOLATILE_CELL_METADATA = ("execution", "papermill", "ExecuteTime", "collapsed", "scrolled")
 # Notebook metadata kept in a reference; everything else (jupytext version, papermill timings,
 # the kernel's Python version in language_info, widgets state, ...) is dropped.
-KEPT_NOTEBOOK_METADATA = ("kernelspec",)
+KEPT_NOTEBOOK_METADATA = ("kernelspec", "fa_companion")
+# metadata.fa_companion.parameters: every parameter's effective value (so that check-sync sees a
+# change of book/params/ci.yaml, which no longer changes any cell's source)
 
 
 class BookError(Exception):
@@ -293,16 +308,65 @@ def parameter_names(nb) -> list[str]:
     return parameter_names_from_source(nb.cells[parameters_cell_index(nb)].source)
 
 
-def validate_parameters(nb, params: dict[str, Any], chapter: str = "chapter") -> None:
-    """Raise :class:`BookError` naming every parameter the chapter does not define."""
-    valid = parameter_names(nb)
-    if "profile" not in valid:
+def chapter_specs(nb, chapter: str = "chapter") -> dict[str, ParamSpec]:
+    """The declared parameters of the notebook's ``parameters`` cell (name -> type, default)."""
+    try:
+        return specs_from_source(nb.cells[parameters_cell_index(nb)].source, chapter)
+    except ParameterError as exc:
+        raise BookError(str(exc)) from exc
+
+
+def resolved_parameters(
+    nb, profile: str, chapter: str = "chapter", book_dir: Path | str | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Every parameter's effective value at ``profile`` with the explicit ``extra`` values, as the
+    chapter's own resolution cell will compute it; checked against the declared types (a
+    :class:`BookError` names every unknown name and bad value). Nothing is executed."""
+    specs = chapter_specs(nb, chapter)
+    if "profile" not in specs:
         raise BookError(f'{chapter}: the parameters cell must assign `profile = "book"`')
-    unknown = [name for name in params if name not in valid]
-    if unknown:
+    extra = dict(extra or {})
+    if "profile" in extra:
         raise BookError(
-            f"{chapter}: unknown parameter{'s' if len(unknown) > 1 else ''} "
-            f"{', '.join(repr(n) for n in unknown)}; valid parameters: {', '.join(valid)}"
+            f"{chapter}: -p profile is not a parameter you can set here; choose the profile with "
+            f"--profile (one of {', '.join(PROFILES)}), e.g. --profile {extra['profile']}"
+        )
+    section = read_params_file(profile, book_dir).get(chapter, {}) or {}
+    try:
+        return resolve(
+            chapter, {n: s.type for n, s in specs.items()},
+            {n: s.default for n, s in specs.items()}, profile, section, extra,
+        )
+    except ParameterError as exc:
+        raise BookError(str(exc)) from exc
+
+
+def validate_parameters(nb, params: dict[str, Any], chapter: str = "chapter") -> None:
+    """Raise :class:`BookError` naming every parameter the chapter does not declare and every
+    value that does not fit its declared type (``params`` as injected: ``profile`` + explicit)."""
+    params = dict(params)
+    profile = params.pop("profile", "book")
+    specs = chapter_specs(nb, chapter)
+    if "profile" not in specs:
+        raise BookError(f'{chapter}: the parameters cell must assign `profile = "book"`')
+    try:
+        check_values(chapter, {n: s.type for n, s in specs.items()}, {"profile": profile, **params})
+    except ParameterError as exc:
+        raise BookError(str(exc)) from exc
+
+
+def check_resolution_cell(nb, chapter: str) -> None:
+    """The cell after the parameters cell must call ``apply_profile("<chapter>", globals())``:
+    without it the profile's sizes would never be applied."""
+    i = parameters_cell_index(nb)
+    nxt = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
+    if (nxt is None or nxt.cell_type != "code" or "apply_profile(" not in nxt.source
+            or f'"{chapter}"' not in nxt.source):
+        raise BookError(
+            f"{chapter}: the cell right after the parameters cell must be "
+            f'`apply_profile("{chapter}", globals())` (from fa_companion.params): it gives the '
+            "parameters their values at the profile"
         )
 
 
@@ -344,22 +408,31 @@ def inject_parameters(nb, params: dict[str, Any]):
     return nb
 
 
+def injected_parameters(profile: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What the ``# Parameters`` cell assigns: ``profile`` and the explicit ``-p`` values, exactly
+    what ``papermill -p profile <profile> -p ...`` would inject. The profile's own values
+    (``book/params/<profile>.yaml``) are applied by the chapter's resolution cell, on every route."""
+    return {"profile": profile, **{k: v for k, v in (extra or {}).items() if k != "profile"}}
+
+
 def prepare(
     chapter: str,
     profile: str,
     book_dir: Path | str | None = None,
     extra: dict[str, Any] | None = None,
 ):
-    """The chapter as papermill would execute it at ``profile``: read with Jupytext, parameters
-    validated and injected, kernelspec set, deterministic cell ids. Nothing is executed."""
+    """The chapter as papermill would execute it at ``profile``: read with Jupytext, every
+    parameter resolved and checked, ``profile`` and ``extra`` injected, kernelspec set,
+    deterministic cell ids. Nothing is executed."""
     _check_profile(profile)
     nb = read_chapter(chapter, book_dir)
-    params = load_params(profile, chapter, book_dir, extra)
-    validate_parameters(nb, params, chapter)
+    values = resolved_parameters(nb, profile, chapter, book_dir, extra)
+    check_resolution_cell(nb, chapter)
     nb.metadata.setdefault(
         "kernelspec", {"display_name": "Python 3", "language": LANGUAGE, "name": KERNEL_NAME}
     )
-    nb = inject_parameters(nb, params)
+    nb.metadata["fa_companion"] = {"parameters": values}
+    nb = inject_parameters(nb, injected_parameters(profile, extra))
     assign_cell_ids(nb)
     return nb
 
@@ -382,14 +455,18 @@ class ChapterRun:
 
 
 @contextlib.contextmanager
-def kernel_environment(profile: str, allow_compute: bool | None = None) -> Iterator[dict[str, str]]:
+def kernel_environment(
+    profile: str, allow_compute: bool | None = None, book_root: Path | None = None
+) -> Iterator[dict[str, str]]:
     """Environment for notebook kernels (they inherit ours), restored afterwards.
 
     ``TQDM_DISABLE=1``; ``MPLBACKEND`` removed (it would override ``%matplotlib inline``);
     ``FA_COMPANION_COMPUTE=0`` at the book profile unless ``allow_compute``, ``=1`` when
     ``allow_compute`` is true; the repository root prepended to ``PYTHONPATH`` so that
     ``import fa_companion`` works from ``book/`` without an install; this environment's Jupyter
-    data directory prepended to ``JUPYTER_PATH`` so that ``python3`` is this interpreter's kernel.
+    data directory prepended to ``JUPYTER_PATH`` so that ``python3`` is this interpreter's kernel;
+    ``FA_COMPANION_ROOT`` set to ``book_root`` (the folder holding the executed ``book/``) when
+    given, so that the kernel reads that book's ``params/`` and writes to its stores.
     """
     root = str(repo_root())
     changes: dict[str, str | None] = {
@@ -397,6 +474,8 @@ def kernel_environment(profile: str, allow_compute: bool | None = None) -> Itera
         "MPLBACKEND": None,
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
+    if book_root is not None:
+        changes[ROOT_ENV] = str(book_root)
     if allow_compute:
         changes[COMPUTE_ENV] = "1"
     elif profile == "book":
@@ -436,8 +515,38 @@ def _error_summary(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[-1] if text else ''}".strip()
 
 
+def _ipc_kernel_manager():
+    """An ``AsyncKernelManager`` whose kernels talk over IPC (Unix sockets) instead of TCP on
+    localhost: nothing listens on a port, and ipykernel's "[IPKernelApp] WARNING | Kernel is
+    running over TCP without encryption" line is not printed. TCP where IPC is unavailable."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs: Any) -> None:
+            if os.name == "posix":
+                kwargs.setdefault("transport", "ipc")
+            super().__init__(**kwargs)
+            _KERNEL_MANAGERS.add(self)
+
+    return IPCKernelManager
+
+
+_KERNEL_MANAGERS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _kill_kernels() -> None:
+    """Kill every kernel this process started (each runs in its own session)."""
+    import signal
+
+    for km in list(_KERNEL_MANAGERS):
+        pid = getattr(getattr(km, "provisioner", None), "pid", None)
+        if pid:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+
+
 def execute_notebook(nb, output: Path, cwd: Path, start_timeout: int = 180):
-    """Run a prepared notebook with papermill (parameters already injected)."""
+    """Run a prepared notebook with papermill (parameters already injected) into ``output``."""
     import papermill
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -449,7 +558,58 @@ def execute_notebook(nb, output: Path, cwd: Path, start_timeout: int = 180):
         progress_bar=False,
         cwd=str(cwd),
         start_timeout=start_timeout,
+        kernel_manager_class=_ipc_kernel_manager(),
     )
+
+
+def failed_path(output: Path) -> Path:
+    """Where a failed execution's notebook goes: ``NN_name.failed.ipynb`` beside ``output``."""
+    return output.with_name(output.stem + ".failed.ipynb")
+
+
+def running_path(output: Path) -> Path:
+    """Where a chapter executes before it is known good: a hidden file beside ``output`` (papermill
+    rewrites its output after every cell, so it must not be the last good notebook)."""
+    return output.with_name(f".{output.stem}.running.ipynb")
+
+
+class Interrupted(Exception):
+    """Ctrl-C during :func:`execute`: which chapter was running, where its results are kept."""
+
+    def __init__(self, chapter: str, profile: str, extra: dict[str, Any], done: list[ChapterRun]):
+        super().__init__(chapter)
+        self.chapter, self.profile, self.extra, self.done = chapter, profile, extra, done
+
+
+def _interrupt(now: dict[str, Any], profile: str, extra: dict[str, Any] | None,
+               runs: list[ChapterRun]) -> Interrupted:
+    """Stop the running chapter's kernel; keep its partial notebook as ``.failed.ipynb``."""
+    _kill_kernels()
+    output = now.get("output")
+    if output is not None and running_path(output).exists():
+        with contextlib.suppress(OSError):
+            os.replace(running_path(output), failed_path(output))
+    return Interrupted(now.get("chapter", "?"), profile, dict(extra or {}), list(runs))
+
+
+@contextlib.contextmanager
+def _sigint_handler(on_interrupt: Callable[[Interrupted], None] | None,
+                    make: Callable[[], Interrupted]) -> Iterator[None]:
+    import signal
+    import threading
+
+    if on_interrupt is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum, frame):  # noqa: ARG001
+        on_interrupt(make())
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def execute(
@@ -460,37 +620,68 @@ def execute(
     book_dir: Path | str | None = None,
     extra: dict[str, Any] | None = None,
     log: Callable[[str], None] = print,
+    on_interrupt: Callable[[Interrupted], None] | None = None,
 ) -> list[ChapterRun]:
     """Execute chapters at ``profile`` into ``output_dir`` (default ``book/``), one after another.
 
-    A failing chapter does not stop the others; inspect ``ChapterRun.error``.
+    Every chapter's parameters are resolved and checked first (a :class:`BookError` before any
+    kernel starts). A chapter runs into a hidden ``.NN_name.running.ipynb`` and becomes
+    ``NN_name.ipynb`` only when it succeeds; a failed run is kept as ``NN_name.failed.ipynb`` and
+    the last good notebook stays as it was. A failing chapter does not stop the others; inspect
+    ``ChapterRun.error``. Ctrl-C raises :class:`Interrupted`; with ``on_interrupt`` (the command
+    line), a SIGINT handler kills the running kernel, keeps its notebook as ``.failed.ipynb`` and
+    calls ``on_interrupt`` at once instead (papermill's own clean-up would wait for the kernel).
     """
     _check_profile(profile)
     bdir = _book(book_dir).resolve()
     names = resolve_chapters(chapter_names, bdir)
     out_dir = Path(output_dir).resolve() if output_dir is not None else bdir
+    prepared = {chapter: prepare(chapter, profile, bdir, extra) for chapter in names}
     runs: list[ChapterRun] = []
-    with kernel_environment(profile, allow_compute):
+    now: dict[str, Any] = {}
+    with kernel_environment(profile, allow_compute, bdir.parent), _sigint_handler(
+        on_interrupt, lambda: _interrupt(now, profile, extra, runs)
+    ):
         compute = os.environ.get(COMPUTE_ENV, "(unset)")
         log(f"executing {len(names)} chapter(s) at profile {profile!r} ({COMPUTE_ENV}={compute})")
         for chapter in names:
             output = out_dir / f"{chapter}.ipynb"
+            running = running_path(output)
+            now.update(chapter=chapter, output=output)
             start = time.perf_counter()
             error = None
             try:
-                nb = prepare(chapter, profile, bdir, extra)
-                execute_notebook(nb, output, cwd=bdir)
+                execute_notebook(prepared[chapter], running, cwd=bdir)
+            except KeyboardInterrupt:
+                if running.exists():
+                    os.replace(running, failed_path(output))
+                raise Interrupted(chapter, profile, dict(extra or {}), runs) from None
             except Exception as exc:  # report and go on with the next chapter
+                if getattr(exc, "ename", None) == "KeyboardInterrupt":  # the kernel saw Ctrl-C
+                    if running.exists():
+                        os.replace(running, failed_path(output))
+                    raise Interrupted(chapter, profile, dict(extra or {}), runs) from None
                 error = _error_summary(exc)
                 if not isinstance(exc, BookError) and not hasattr(exc, "ename"):
                     log(traceback.format_exc().rstrip())
             seconds = time.perf_counter() - start
-            run = ChapterRun(chapter, output, seconds, error)
+            if error is None:
+                os.replace(running, output)
+                with contextlib.suppress(FileNotFoundError):
+                    failed_path(output).unlink()
+                where = output
+            else:
+                where = failed_path(output)
+                if running.exists():
+                    os.replace(running, where)
+            run = ChapterRun(chapter, where, seconds, error)
             runs.append(run)
             status = "ok" if run.ok else "FAILED"
-            log(f"  {chapter}: {status} in {seconds:.1f} s -> {_display(output)}")
+            log(f"  {chapter}: {status} in {seconds:.1f} s -> {_display(where)}")
             if error:
                 log(f"    {error}")
+                if output.exists():
+                    log(f"    the last good notebook {_display(output)} is unchanged")
     return runs
 
 
@@ -627,6 +818,15 @@ def check_sync(
         want, have = _cells_signature(fresh), _cells_signature(old)
         if want != have:
             problems.append(SyncProblem(chapter, _describe_difference(want, have)))
+            continue
+        want_p = fresh.metadata.get("fa_companion", {}).get("parameters")
+        have_p = old.metadata.get("fa_companion", {}).get("parameters")
+        if want_p != have_p:
+            changed = sorted(k for k in set(want_p or {}) | set(have_p or {})
+                             if (want_p or {}).get(k) != (have_p or {}).get(k))
+            problems.append(SyncProblem(
+                chapter, f"parameters at the ci profile differ: {', '.join(changed) or 'all'}"
+            ))
     if not names and rdir.is_dir():
         known = set(chapters(book_dir))
         for ref in sorted(rdir.glob("*.ipynb")):
@@ -657,7 +857,10 @@ def _parse_extra(pairs: Sequence[Sequence[str]] | None) -> dict[str, Any]:
 
     extra: dict[str, Any] = {}
     for name, value in pairs or []:
-        extra[name] = yaml.safe_load(value)
+        try:
+            extra[name] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise BookError(f"-p {name} {value!r} is not a YAML value: {exc}") from exc
     return extra
 
 
@@ -727,6 +930,67 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _cli_args(extra: dict[str, Any]) -> str:
+    from ..store.results import _cli_value
+
+    return "".join(f" -p {name} {_cli_value(value)}" for name, value in extra.items())
+
+
+def interrupted_message(exc: Interrupted, command: str, remaining: Sequence[str]) -> str:
+    """One line: what is stored for the interrupted chapter and the command that resumes."""
+    from ..store.results import chapter_store
+
+    root = chapter_store(exc.chapter, exc.profile).root
+    n = len(list(root.glob("*.json"))) if root.is_dir() else 0
+    allow = " --allow-compute" if command == "execute --allow-compute" else ""
+    cmd = command.split()[0]
+    return (
+        f"interrupted in {exc.chapter}: {n} complete result(s) stored in {root} "
+        f"(kept; an unfinished one is recomputed); resume with: python -m fa_companion.book "
+        f"{cmd} {' '.join(remaining)} --profile {exc.profile}{allow}{_cli_args(exc.extra)}"
+    )
+
+
+def list_parameters(chapter_names: Sequence[str] | None = None,
+                    book_dir: Path | str | None = None) -> str:
+    """A table per chapter: each parameter's type, book default and value at every profile
+    (``=`` where a profile keeps the default)."""
+    lines: list[str] = [
+        "('=': the profile keeps the book default; types: int[lo, hi], float[lo, hi], positive, "
+        "choice[a, b], dataset, device, list[T], dict[choice[..], T], T or None; "
+        "see fa_companion.params.parse_type)"
+    ]
+    files = {profile: read_params_file(profile, book_dir) for profile in PROFILES}
+    for chapter in resolve_chapters(chapter_names, book_dir):
+        lines.append(chapter)
+        try:
+            specs = chapter_specs(read_chapter(chapter, book_dir), chapter)
+        except BookError as exc:
+            lines.append(f"  ERROR: {exc}")
+            continue
+        rows = [("parameter", "type", "default (book)", *[p for p in PROFILES if p != "book"])]
+        for name, spec in specs.items():
+            if name == "profile":
+                continue
+            cells = [name, spec.type_text, repr(spec.default)]
+            for profile in PROFILES:
+                if profile == "book":
+                    continue
+                section = files[profile].get(chapter) or {}
+                cells.append(repr(section[name]) if name in section else "=")
+            rows.append(tuple(cells))
+        widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
+        for row in rows:
+            head = "  ".join(c.ljust(w) for c, w in zip(row, widths))
+            lines.append(f"  {head}  {row[-1]}".rstrip())
+        for profile in PROFILES:
+            section = files[profile].get(chapter) or {}
+            book_override = {k: v for k, v in section.items() if k in specs}
+            if profile == "book" and book_override:
+                lines.append(f"  book.yaml overrides: {book_override}")
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -735,13 +999,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             names = args.chapters
             if getattr(args, "toc", False):
                 names = names + [c for c in toc_chapters() if c not in names]
-            runs = execute(
-                names,
-                args.profile,
-                args.output_dir,
-                allow_compute=allow,
-                extra=_parse_extra(args.parameter),
-            )
+            extra = _parse_extra(args.parameter)
+            command = "execute --allow-compute" if args.command == "execute" and allow \
+                else args.command
+
+            def say(exc: Interrupted) -> str:
+                done = {r.chapter for r in exc.done}
+                remaining = [c for c in resolve_chapters(names) if c not in done]
+                return interrupted_message(exc, command, remaining)
+
+            def stop(exc: Interrupted) -> None:
+                # the kernel is dead and every stored result complete (atomic writes): leave now,
+                # without papermill's clean-up and its traceback
+                print(say(exc), file=sys.stderr, flush=True)
+                sys.stdout.flush()
+                os._exit(130)
+
+            try:
+                runs = execute(
+                    names,
+                    args.profile,
+                    args.output_dir,
+                    allow_compute=allow,
+                    extra=extra,
+                    on_interrupt=stop,
+                )
+            except Interrupted as exc:
+                print(say(exc), file=sys.stderr)
+                return 130
             return _report_runs(runs)
         if args.command == "refresh-ref":
             runs = refresh_references(args.chapters)
@@ -764,21 +1049,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 )
             return 1
         if args.command == "list":
-            for chapter in resolve_chapters(args.chapters):
-                nb = read_chapter(chapter)
-                try:
-                    names = ", ".join(parameter_names(nb))
-                except BookError as exc:
-                    names = f"ERROR: {exc}"
-                print(f"{chapter}\n  parameters: {names}")
-                for profile in PROFILES:
-                    overrides = read_params_file(profile).get(chapter) or {}
-                    if overrides:
-                        print(f"  {profile}: {overrides}")
+            print(list_parameters(args.chapters))
             return 0
     except BookError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted before any chapter ran; nothing was computed", file=sys.stderr)
+        return 130
     return 2  # pragma: no cover
 
 
