@@ -63,8 +63,9 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import claims, plotting, plotting_theory
-from fa_companion.openloop import (
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting, plotting_theory
+from fa_companion.theory.openloop import (
     OpenLoopConfig,
     Process,
     openloop_run_config,
@@ -73,7 +74,7 @@ from fa_companion.openloop import (
     run_openloop,
     run_persistent,
 )
-from fa_companion.results import chapter_store
+from fa_companion.store.results import chapter_store
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -291,7 +292,7 @@ for name, d in (("PSD rank 50", psd_full["psd"]), ("PSD rank 10", psd_low["psd"]
 # %% tags=["hide-input"]
 from IPython.display import Markdown  # noqa: E402
 
-from fa_companion.protocol import protocol_table  # noqa: E402
+from fa_companion.ledger.protocol import protocol_table  # noqa: E402
 
 Markdown(protocol_table("01_open_loop_alignment"))
 

@@ -85,10 +85,11 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import claims, plotting, plotting_theory
-from fa_companion.metrics import acf
-from fa_companion.openloop import OpenLoopConfig, Process, openloop_run_config, run_openloop, sample_process
-from fa_companion.results import chapter_store
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting, plotting_theory
+from fa_companion.rules.metrics import acf
+from fa_companion.theory.openloop import OpenLoopConfig, Process, openloop_run_config, run_openloop, sample_process
+from fa_companion.store.results import chapter_store
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -447,7 +448,7 @@ print("(finals: mean over the last 200 iterations, averaged over repetitions; â€
 # %% tags=["hide-input"]
 from IPython.display import Markdown  # noqa: E402
 
-from fa_companion.protocol import protocol_table  # noqa: E402
+from fa_companion.ledger.protocol import protocol_table  # noqa: E402
 
 Markdown(protocol_table("03_autocorrelation_and_wn"))
 

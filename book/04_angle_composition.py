@@ -45,9 +45,10 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import claims, plotting
-from fa_companion.composition import fig5_experiment, predicted_theta3
-from fa_companion.results import chapter_store
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting
+from fa_companion.theory.composition import fig5_experiment, predicted_theta3
+from fa_companion.store.results import chapter_store
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -265,7 +266,7 @@ print(f"diagonal: SD ratio {sd_ratio.min():.2f}-{sd_ratio.max():.2f} (median {np
 # %% tags=["hide-input"]
 from IPython.display import Markdown  # noqa: E402
 
-from fa_companion.protocol import protocol_table  # noqa: E402
+from fa_companion.ledger.protocol import protocol_table  # noqa: E402
 
 Markdown(protocol_table("04_angle_composition"))
 

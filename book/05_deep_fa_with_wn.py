@@ -73,12 +73,13 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import claims, plotting
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting
 from fa_companion.data import DATASET_LABELS
-from fa_companion.deep import (DeepConfig, DeepMember, deep_condition_config, moving_average,
+from fa_companion.nets.deep import (DeepConfig, DeepMember, deep_condition_config, moving_average,
                                run_deep_condition)
-from fa_companion.results import chapter_store, provenance_table
-from fa_companion.stats import mean_sd, ranksum
+from fa_companion.store.results import chapter_store, provenance_table
+from fa_companion.measure.stats import mean_sd, ranksum
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -445,7 +446,7 @@ for key, (a_, b_) in wn_gain.items():
 # %% tags=["hide-input"]
 from IPython.display import Markdown  # noqa: E402
 
-from fa_companion.protocol import protocol_table  # noqa: E402
+from fa_companion.ledger.protocol import protocol_table  # noqa: E402
 
 Markdown(protocol_table("05_deep_fa_with_wn"))
 

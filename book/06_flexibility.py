@@ -63,11 +63,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import fa_companion
-from fa_companion import claims, plotting
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting
 from fa_companion.data import DATASET_LABELS
-from fa_companion.deep import DeepConfig, DeepMember, deep_condition_config, run_deep_condition
-from fa_companion.results import chapter_store, provenance_table
-from fa_companion.stats import ranksum
+from fa_companion.nets.deep import DeepConfig, DeepMember, deep_condition_config, run_deep_condition
+from fa_companion.store.results import chapter_store, provenance_table
+from fa_companion.measure.stats import ranksum
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -276,7 +277,7 @@ for (eta, smoothing), (rng, sd) in spread.items():
 # %% tags=["hide-input"]
 from IPython.display import Markdown  # noqa: E402
 
-from fa_companion.protocol import protocol_table  # noqa: E402
+from fa_companion.ledger.protocol import protocol_table  # noqa: E402
 
 Markdown(protocol_table("06_flexibility"))
 

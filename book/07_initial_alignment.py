@@ -44,12 +44,13 @@
 import numpy as np
 
 import fa_companion
-from fa_companion import claims, claims_paper_b, plotting
-from fa_companion.experiments import ensemble_config, stored_ensemble
-from fa_companion.models import Member
-from fa_companion.results import chapter_store, provenance_table
-from fa_companion.stats import mean_sd, ranksum
-from fa_companion.train import TrainConfig
+from fa_companion.ledger import claims, claims_paper_b
+from fa_companion.figures import plotting
+from fa_companion.training.experiments import ensemble_config, stored_ensemble
+from fa_companion.nets.models import Member
+from fa_companion.store.results import chapter_store, provenance_table
+from fa_companion.measure.stats import mean_sd, ranksum
+from fa_companion.training.train import TrainConfig
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -112,7 +113,7 @@ print(provenance_table(results))
 paper_sizes = (3072, 512, 512, 10)  # Paper B's CIFAR-10 network
 iterations = 30 * int(np.ceil(50_000 / 128))
 fig = plotting.fig_memory_cost(paper_sizes, iterations)
-from fa_companion.costmodel import transported_words  # noqa: E402
+from fa_companion.measure.costmodel import transported_words  # noqa: E402
 
 words = transported_words(paper_sizes)
 print(f"one transport: {words:,} words ({words * 4 / 2**20:.2f} MiB); "

@@ -41,11 +41,12 @@
 import numpy as np
 
 import fa_companion
-from fa_companion import claims, plotting
-from fa_companion.experiments import condition_config, ensemble_config, stored_ensemble
-from fa_companion.models import Member
-from fa_companion.results import chapter_store
-from fa_companion.train import TrainConfig
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting
+from fa_companion.training.experiments import condition_config, ensemble_config, stored_ensemble
+from fa_companion.nets.models import Member
+from fa_companion.store.results import chapter_store
+from fa_companion.training.train import TrainConfig
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()

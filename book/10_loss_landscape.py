@@ -54,8 +54,10 @@ import numpy as np
 import torch
 
 import fa_companion
-from fa_companion import claims, landscape, plotting
-from fa_companion.hessian import (
+from fa_companion.ledger import claims
+from fa_companion.figures import landscape
+from fa_companion.figures import plotting
+from fa_companion.measure.hessian import (
     Hessian,
     PlainMLP,
     density_grid,
@@ -66,10 +68,10 @@ from fa_companion.hessian import (
     spectral_density,
     top_eigenpairs,
 )
-from fa_companion.landscape import condition_label, run_spectrum, run_trajectory, spectrum_config, trajectory_config
-from fa_companion.models import FeedbackMLP, Member
-from fa_companion.results import chapter_store
-from fa_companion.stats import mean_sd, spearman
+from fa_companion.measure.landscape import condition_label, run_spectrum, run_trajectory, spectrum_config, trajectory_config
+from fa_companion.nets.models import FeedbackMLP, Member
+from fa_companion.store.results import chapter_store
+from fa_companion.measure.stats import mean_sd, spearman
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()
@@ -439,7 +441,7 @@ claims.report("10_loss_landscape", profile, [
 # ## Cost, and where the numbers came from
 
 # %% tags=["nbval-ignore-output"]
-from fa_companion.bench_hessian import hessian_bench  # noqa: E402
+from fa_companion.tools.bench_hessian import hessian_bench  # noqa: E402
 
 wall = {f"trajectory {k}": r.provenance.get("wall_time_s") for k, r in traj.items()}
 wall |= {f"spectrum {k}": r.provenance.get("wall_time_s") for k, r in spec.items()}

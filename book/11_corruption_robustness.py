@@ -53,12 +53,13 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import claims, plotting
-from fa_companion.results import chapter_store, sweep
-from fa_companion.robustness import CATEGORIES, CORRUPTIONS, SEVERITY_PARAMS
-from fa_companion.robustness import figures as rfig
-from fa_companion.robustness.experiments import corruption_config, model_configs, run_corruption
-from fa_companion.stats import ranksum
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting
+from fa_companion.store.results import chapter_store, sweep
+from fa_companion.measure.robustness import CATEGORIES, CORRUPTIONS, SEVERITY_PARAMS
+from fa_companion.figures import robustness as rfig
+from fa_companion.measure.robustness.experiments import corruption_config, model_configs, run_corruption
+from fa_companion.measure.stats import ranksum
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()

@@ -66,17 +66,18 @@ import numpy as np
 from scipy import stats
 
 import fa_companion
-from fa_companion import claims, plotting
-from fa_companion.results import chapter_store, sweep
-from fa_companion.robustness import figures as rfig
-from fa_companion.robustness.experiments import (
+from fa_companion.ledger import claims
+from fa_companion.figures import plotting
+from fa_companion.store.results import chapter_store, sweep
+from fa_companion.figures import robustness as rfig
+from fa_companion.measure.robustness.experiments import (
     attack_config,
     gradient_config,
     model_configs,
     run_attack,
     run_gradients,
 )
-from fa_companion.stats import ranksum
+from fa_companion.measure.stats import ranksum
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()

@@ -40,12 +40,13 @@
 import numpy as np
 
 import fa_companion
-from fa_companion import claims, claims_paper_b, plotting
-from fa_companion.experiments import cnn_config, ensemble_config, stored_ensemble
-from fa_companion.models import Member
-from fa_companion.results import chapter_store
-from fa_companion.stats import mean_sd
-from fa_companion.train import TrainConfig, early_stopping
+from fa_companion.ledger import claims, claims_paper_b
+from fa_companion.figures import plotting
+from fa_companion.training.experiments import cnn_config, ensemble_config, stored_ensemble
+from fa_companion.nets.models import Member
+from fa_companion.store.results import chapter_store
+from fa_companion.measure.stats import mean_sd
+from fa_companion.training.train import TrainConfig, early_stopping
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()

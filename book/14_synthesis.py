@@ -51,13 +51,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import fa_companion
-from fa_companion import plotting
-from fa_companion.deep import DeepConfig, DeepMember, moving_average
-from fa_companion.experiments import ensemble_config, stored_ensemble
-from fa_companion.models import Member
-from fa_companion.results import chapter_store, provenance_table
-from fa_companion.stats import mean_sd
-from fa_companion.synthesis import (
+from fa_companion.figures import plotting
+from fa_companion.nets.deep import DeepConfig, DeepMember, moving_average
+from fa_companion.training.experiments import ensemble_config, stored_ensemble
+from fa_companion.nets.models import Member
+from fa_companion.store.results import chapter_store, provenance_table
+from fa_companion.measure.stats import mean_sd
+from fa_companion.theory.synthesis import (
     RELAXATION_PARTS,
     decline_verdict,
     describe_difference,
@@ -66,7 +66,7 @@ from fa_companion.synthesis import (
     relaxation_config,
     run_relaxation,
 )
-from fa_companion.train import TrainConfig
+from fa_companion.training.train import TrainConfig
 
 fa_companion.seed_everything(0)
 plotting.use_house_style()

@@ -15,7 +15,7 @@ import pytest
 os.environ["TQDM_DISABLE"] = "1"
 import torch
 
-from fa_companion.data import TensorDataset
+from fa_companion.data.datasets import TensorDataset
 
 # Widths used by the training tests: input, two hidden layers, classes.
 TINY_SIZES = (12, 10, 8, 3)

@@ -6,8 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fa_companion.models import FeedbackMLP, Member
-from fa_companion.robustness import attacks as A
+from fa_companion.measure.robustness import attacks as A
+from fa_companion.nets.models import FeedbackMLP, Member
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -114,7 +114,7 @@ def test_pgd_random_start_is_seeded_and_bim_has_none():
 
 
 def test_pgd_is_at_least_as_strong_as_fgsm_on_a_trained_model():
-    from fa_companion.data import load_dataset
+    from fa_companion.data.datasets import load_dataset
 
     d = load_dataset("digits", seed=0).flat()
     model = FeedbackMLP((64, 32, 10), [Member("bp", None, s) for s in range(3)])

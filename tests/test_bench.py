@@ -10,9 +10,9 @@ import pytest
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from fa_companion import bench
-from fa_companion.book import ChapterRun
-from fa_companion.models import FeedbackMLP, Member
+from fa_companion.nets.models import FeedbackMLP, Member
+from fa_companion.tools import bench
+from fa_companion.tools.book import ChapterRun
 
 
 def test_matmul_flops_by_hand() -> None:
@@ -86,7 +86,7 @@ def test_chapter_timings_plumbing() -> None:
 
 
 def test_chapter_timings_default_to_the_toc(monkeypatch) -> None:
-    from fa_companion import book
+    from fa_companion.tools import book
 
     monkeypatch.setattr(book, "toc_chapters", lambda: ["09_soft_alignment"])
     seen = []
@@ -135,7 +135,7 @@ def test_fa_over_bp_step_runs_and_splits_the_overhead() -> None:
 
 
 def test_paper_a_ensemble_bench_runs_and_bounds_the_fixed_costs() -> None:
-    from fa_companion.bench_deep import ensemble_speedup_paper_a
+    from fa_companion.tools.bench_deep import ensemble_speedup_paper_a
 
     out = ensemble_speedup_paper_a("cpu", k=2, rounds=1, inner=1)
     assert out["ensemble_speedup_paper_a"] == pytest.approx(

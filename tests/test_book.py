@@ -14,7 +14,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from fa_companion import book
+from fa_companion.tools import book
 
 CHAPTER = "99_fake"
 
@@ -389,7 +389,7 @@ def test_refresh_reference_end_to_end(fake):
 
 
 def test_toc_chapters_lists_only_published_existing_chapters(tmp_path):
-    from fa_companion.book import toc_chapters
+    from fa_companion.tools.book import toc_chapters
 
     book = tmp_path / "book"
     book.mkdir()

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from fa_companion import claims
+from fa_companion.ledger import claims
+from fa_companion.tools import sphinx_verdicts
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -114,7 +115,7 @@ def test_sphinx_hook_writes_the_table_from_recorded_outcomes(tmp_path):
     (tmp_path / "_toc.yml").write_text("root: book/intro\nchapters:\n  - file: book/10_loss_landscape.ipynb\n")
     claims.report("10_loss_landscape", "book",
                   [claims.outcome("B-fig5c-trace-falls", "reproduced", "ρ = 0.93")], root=tmp_path)
-    claims._builder_inited(SimpleNamespace(srcdir=str(tmp_path)))
+    sphinx_verdicts._builder_inited(SimpleNamespace(srcdir=str(tmp_path)))
     table = (tmp_path / claims.TABLE).read_text()
     assert "**1 claim checked:** 1 reproduced" in table and "not yet in this ledger" not in table
     assert json.loads((tmp_path / claims.OUTCOMES_DIR / "10_loss_landscape.json").read_text())[0]["quote"] \

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 
 def test_every_chapter_01_claim_has_a_check():

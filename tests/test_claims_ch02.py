@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 
 def _sample(mean, sd=1.0, n=1000, seed=0):

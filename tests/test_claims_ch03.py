@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 CHAPTER = "03_autocorrelation_and_wn"
 BETAS = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)

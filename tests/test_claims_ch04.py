@@ -3,7 +3,7 @@ and fail."""
 
 import numpy as np
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 CHAPTER = "04_angle_composition"
 DIAGONAL = np.arange(2.5, 180.0, 2.5)

@@ -3,7 +3,7 @@ results that must pass and fail."""
 
 import numpy as np
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 CHAPTER = "05_deep_fa_with_wn"
 N = 5  # networks per condition

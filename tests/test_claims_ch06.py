@@ -3,7 +3,7 @@ synthetic results that must pass and fail."""
 
 import numpy as np
 
-from fa_companion import claims
+from fa_companion.ledger import claims
 
 CHAPTER = "06_flexibility"
 N = 5  # networks per condition

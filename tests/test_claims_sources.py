@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from fa_companion import claims, claims_paper_a
+from fa_companion.ledger import claims, claims_paper_a
 
 PAPER_A = Path(__file__).resolve().parents[2] / "shared" / "papers" / "fa_weight_normalization.txt"
 A_CLAIMS = [c for c in claims.CLAIMS.values() if c.paper == "A"]

@@ -5,10 +5,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from fa_companion.experiments import build_model, cnn_config, ensemble_config
-from fa_companion.models import CNNEnsemble, FeedbackCNN, Member
-from fa_companion.results import config_hash
-from fa_companion.train import TrainConfig, early_stopping
+from fa_companion.nets.models import CNNEnsemble, FeedbackCNN, Member
+from fa_companion.store.results import config_hash
+from fa_companion.training.experiments import build_model, cnn_config, ensemble_config
+from fa_companion.training.train import TrainConfig, early_stopping
 
 
 @pytest.mark.parametrize("arch", ["lenet", "alexnet"])
@@ -101,8 +101,8 @@ def test_early_stopping_on_a_scripted_sequence():
 
 
 def test_training_stops_when_every_member_met_the_rule(tiny_data):
-    from fa_companion.models import FeedbackMLP
-    from fa_companion.train import train
+    from fa_companion.nets.models import FeedbackMLP
+    from fa_companion.training.train import train
 
     data = tiny_data
     model = FeedbackMLP((data.x_train.shape[1], 16, 3), [Member("fa", seed=0), Member("bp", seed=1)])

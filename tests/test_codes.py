@@ -5,7 +5,13 @@ from __future__ import annotations
 import pytest
 import torch
 
-from fa_companion.codes import LABEL_SMOOTHING, code_targets, decode, member_codes, n_hot_codes
+from fa_companion.rules.codes import (
+    LABEL_SMOOTHING,
+    code_targets,
+    decode,
+    member_codes,
+    n_hot_codes,
+)
 
 
 @pytest.mark.parametrize("width,n_hot", [(50, 5), (100, 10), (37, 3), (10, 1)])

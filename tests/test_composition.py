@@ -9,7 +9,8 @@ import pytest
 import torch
 from scipy import stats
 
-from fa_companion.composition import (
+from fa_companion.rules.metrics import frobenius_angle
+from fa_companion.theory.composition import (
     SHAPE_B1,
     SHAPE_B2,
     at_angle,
@@ -21,7 +22,6 @@ from fa_companion.composition import (
     uniform_angle_pair,
     unit_sphere,
 )
-from fa_companion.metrics import frobenius_angle
 
 
 def _gen(seed=0):

@@ -12,8 +12,8 @@ import pytest
 import torch
 from PIL import Image
 
-from fa_companion.robustness import cifar10c
-from fa_companion.robustness import corruptions as C
+from fa_companion.measure.robustness import cifar10c
+from fa_companion.measure.robustness import corruptions as C
 
 
 def _has_frost() -> bool:
@@ -321,8 +321,8 @@ def test_save_then_load_cifar10c(tmp_path):
 
 
 def test_published_cifar10c_sets_replace_generated_ones(tmp_path, monkeypatch):
-    import fa_companion.data as data
-    from fa_companion.robustness.experiments import _cifar10c_sets, corruption_config
+    import fa_companion.data.datasets as data
+    from fa_companion.measure.robustness.experiments import _cifar10c_sets, corruption_config
 
     images, labels = _fake_cifar10c(tmp_path, n=4, corruption="snow")
     clean = torch.from_numpy(images[:4]).permute(0, 3, 1, 2).float() / 255  # stand-in test set

@@ -21,8 +21,14 @@ import torchvision.datasets.cifar
 import torchvision.datasets.stl10
 import torchvision.datasets.svhn
 
-from fa_companion import data
-from fa_companion.data import DATASETS, TensorDataset, load_dataset, read_idx, resolve_device
+from fa_companion.data import datasets as data
+from fa_companion.data.datasets import (
+    DATASETS,
+    TensorDataset,
+    load_dataset,
+    read_idx,
+    resolve_device,
+)
 
 RNG = np.random.default_rng(1234)
 

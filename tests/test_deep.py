@@ -7,7 +7,7 @@ import pytest
 import torch
 from toy_data import TOY_DEEP_SIZES, toy_deep_config, toy_deep_data
 
-from fa_companion.deep import (
+from fa_companion.nets.deep import (
     DeepConfig,
     DeepMember,
     DeepNet,
@@ -18,8 +18,8 @@ from fa_companion.deep import (
     reduce_history,
     train_deep,
 )
-from fa_companion.feedback import feedback_linear
-from fa_companion.normalize import neuron_norms
+from fa_companion.rules.feedback import feedback_linear
+from fa_companion.rules.normalize import neuron_norms
 
 SIZES = TOY_DEEP_SIZES
 CFG = toy_deep_config(record_every=2)
@@ -219,7 +219,7 @@ def test_run_deep_condition_on_digits():
     """The results-store entry point: JSON-able config in, compact arrays and a summary out."""
     import json
 
-    from fa_companion.deep import deep_condition_config, run_deep_condition
+    from fa_companion.nets.deep import deep_condition_config, run_deep_condition
 
     members = [DeepMember("fa", "neuron", 1.0, seed=0), DeepMember("bp", seed=1)]
     cfg = DeepConfig(epochs=2, record_dense=1, record_every=1, switch_epoch=1)
@@ -236,7 +236,7 @@ def test_run_deep_condition_on_digits():
 def test_bp_with_wn_equals_projected_autograd_sgd():
     """BP + WN in DeepNet is projected SGD: autograd on ½ΣE², torch.optim.SGD, then
     project_neurons_ in place on the optimizer's parameters, step for step (float64)."""
-    from fa_companion.normalize import project_neurons_
+    from fa_companion.rules.normalize import project_neurons_
 
     data = _data()
     m = DeepMember("bp", "neuron", 0.8, lr=0.02, seed=3)
@@ -276,7 +276,7 @@ def test_b_as_drawn_under_wn_keeps_b_and_the_config_hash():
 
 
 def test_deep_condition_config_records_a_non_default_resize_only():
-    from fa_companion.deep import deep_condition_config
+    from fa_companion.nets.deep import deep_condition_config
 
     members = [DeepMember("fa")]
     assert "resize_method" not in deep_condition_config(members, CFG)

@@ -8,7 +8,8 @@ from importlib import metadata
 
 import pytest
 
-from fa_companion import __version__, environment
+from fa_companion import __version__
+from fa_companion.tools import environment
 
 COMMIT = re.compile(r"`([0-9a-f]{40}|unknown)`")
 

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from fa_companion.feedback import (
+from fa_companion.rules.feedback import (
     RULES,
     FeedbackConv2d,
     FeedbackLinear,
@@ -20,7 +20,7 @@ from fa_companion.feedback import (
     feedback_conv2d,
     feedback_linear,
 )
-from fa_companion.init import init_feedback_layer_
+from fa_companion.rules.init import init_feedback_layer_
 
 D = torch.float64
 
@@ -416,7 +416,7 @@ def _grads(fn, *inputs):
 def test_classic_twins_compute_exactly_the_new_style_functions():
     """Outside torch.func, feedback_linear/conv2d run classic-style twins (no per-call argument
     binding); same forward, same gradients, bit for bit."""
-    from fa_companion import feedback as fb
+    from fa_companion.rules import feedback as fb
 
     gen = torch.Generator().manual_seed(0)
     for x, w in (((5, 4), (3, 4)), ((2, 5, 4), (2, 3, 4)), ((5, 4), (1, 3, 4))):
@@ -431,7 +431,7 @@ def test_classic_twins_compute_exactly_the_new_style_functions():
 
 
 def test_the_new_style_function_is_used_inside_torch_func_only():
-    from fa_companion import feedback as fb
+    from fa_companion.rules import feedback as fb
 
     picked = []
 

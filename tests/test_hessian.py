@@ -16,7 +16,7 @@ import pytest
 import torch
 from conftest import TINY_SIZES, make_tiny_dataset
 
-from fa_companion.hessian import (
+from fa_companion.measure.hessian import (
     Hessian,
     PlainMLP,
     density_grid,
@@ -29,7 +29,7 @@ from fa_companion.hessian import (
     spectral_density,
     top_eigenpairs,
 )
-from fa_companion.models import FeedbackMLP, Member
+from fa_companion.nets.models import FeedbackMLP, Member
 
 SIZES = (6, 5, 4, 3)
 
@@ -243,7 +243,7 @@ def test_spectral_density_errors():
 def test_pca_trajectory_recovers_a_planar_path():
     """A path inside a known 2-D plane (plus tiny noise): PCA finds the plane, θ_final projects
     to the origin, the projection reconstructs the deviations, and θ₀ has non-negative coords."""
-    from fa_companion.landscape import pca_trajectory
+    from fa_companion.measure.landscape import pca_trajectory
 
     gen = torch.Generator().manual_seed(0)
     n, T = 300, 40
@@ -268,8 +268,8 @@ def test_pca_trajectory_recovers_a_planar_path():
 def test_train_recording_matches_train_and_records(tiny_data64):
     """The recording loop follows exactly the trajectory of fa_companion.train.train (same batch
     order and Adam); snapshots, path length and curvature records are consistent."""
-    from fa_companion.landscape import fixed_batch, stacked_theta, train_recording
-    from fa_companion.train import TrainConfig, train
+    from fa_companion.measure.landscape import fixed_batch, stacked_theta, train_recording
+    from fa_companion.training.train import TrainConfig, train
 
     members = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 30.0, seed=2)]
     cfg = TrainConfig(epochs=2, batch_size=16, lr=1e-2, probe_size=16)

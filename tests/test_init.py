@@ -11,8 +11,9 @@ import math
 import pytest
 import torch
 
-from fa_companion.feedback import FeedbackConv2d, FeedbackLinear
-from fa_companion.init import (
+from fa_companion.nets.models import FeedbackMLP, Member
+from fa_companion.rules.feedback import FeedbackConv2d, FeedbackLinear
+from fa_companion.rules.init import (
     HE_GAIN,
     check_theta,
     fan_in,
@@ -21,8 +22,7 @@ from fa_companion.init import (
     soft_alignment,
     variance_scaling,
 )
-from fa_companion.metrics import frobenius_angle
-from fa_companion.models import FeedbackMLP, Member
+from fa_companion.rules.metrics import frobenius_angle
 
 
 def _cos(a, b):

@@ -11,16 +11,16 @@ import torch
 from conftest import TINY_SIZES
 from scipy.signal import lfilter
 
-from fa_companion.costmodel import cumulative_transport_bytes, transported_words
-from fa_companion.metrics import (
+from fa_companion.measure.costmodel import cumulative_transport_bytes, transported_words
+from fa_companion.measure.stats import mean_sd, ranksum, spearman
+from fa_companion.nets.models import FeedbackMLP, Member
+from fa_companion.rules.metrics import (
     acf,
     frobenius_angle,
     layer_angle_stats,
     neuron_angles,
     update_angles,
 )
-from fa_companion.models import FeedbackMLP, Member
-from fa_companion.stats import mean_sd, ranksum, spearman
 
 D = torch.float64
 MIXED = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 30.0, seed=2), Member("bp", seed=3)]

@@ -13,8 +13,8 @@ import torch
 import torch.nn.functional as F
 from conftest import TINY_SIZES, make_tiny_dataset
 
-from fa_companion.models import FeedbackMLP, Member, activation_fn, members_grid
-from fa_companion.train import TrainConfig, train
+from fa_companion.nets.models import FeedbackMLP, Member, activation_fn, members_grid
+from fa_companion.training.train import TrainConfig, train
 
 D = torch.float64
 MIXED = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 30.0, seed=2)]

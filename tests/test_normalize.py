@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from fa_companion.normalize import (
+from fa_companion.rules.normalize import (
     match_feedback_norm_,
     neuron_norms,
     normalize_feedback_columns_,

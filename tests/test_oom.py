@@ -10,9 +10,14 @@ import pytest
 import torch
 from conftest import TINY_SIZES, make_tiny_dataset
 
-from fa_companion import train as train_mod
-from fa_companion.models import FeedbackMLP, Member
-from fa_companion.train import TrainConfig, TrainingOutOfMemoryError, explain_out_of_memory, train
+from fa_companion.nets.models import FeedbackMLP, Member
+from fa_companion.training import train as train_mod
+from fa_companion.training.train import (
+    TrainConfig,
+    TrainingOutOfMemoryError,
+    explain_out_of_memory,
+    train,
+)
 
 CUDA_OOM = "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 79.11 GiB total capacity)"
 
@@ -79,7 +84,7 @@ def test_oom_in_evaluation_names_the_settings(monkeypatch) -> None:
 
 def test_oom_through_run_ensemble(monkeypatch) -> None:
     """The message reaches a user of the experiment functions (and so of sweeps)."""
-    from fa_companion.experiments import ensemble_config, run_ensemble
+    from fa_companion.training.experiments import ensemble_config, run_ensemble
 
     _oom_on_step(monkeypatch)
     members = [Member("fa", seed=s) for s in range(4)]

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from fa_companion.metrics import acf
-from fa_companion.openloop import (
+from fa_companion.rules.metrics import acf
+from fa_companion.theory.openloop import (
     OpenLoopConfig,
     Process,
     TwoStepCondition,
@@ -332,7 +332,7 @@ def test_moving_average():
 def test_partial_chunks_are_the_full_chunks_numbers(shape, dtype):
     """A stream that draws only the iterations it needs gives exactly the numbers of the full
     ``_CHUNK``-iteration draw (torch's CPU normal fill works in blocks of 16 uniforms)."""
-    from fa_companion.openloop import _CHUNK, _chunk_rows
+    from fa_companion.theory.openloop import _CHUNK, _chunk_rows
 
     for rows in (1, 2, 5, 17, _CHUNK - 1, _CHUNK):
         full = torch.randn((_CHUNK, *shape), generator=torch.Generator().manual_seed(rows), dtype=dtype)
@@ -341,7 +341,7 @@ def test_partial_chunks_are_the_full_chunks_numbers(shape, dtype):
 
 
 def test_a_stream_refuses_more_values_than_declared():
-    from fa_companion.openloop import _Stream
+    from fa_companion.theory.openloop import _Stream
 
     stream = _Stream([torch.Generator().manual_seed(0)], (2, 3), torch.device("cpu"), torch.float64, draws=2)
     stream.next(), stream.next()

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fa_companion import protocol
-from fa_companion.protocol import PROTOCOL, ProtocolRow, markdown_table, protocol_table
+from fa_companion.ledger import protocol
+from fa_companion.ledger.protocol import PROTOCOL, ProtocolRow, markdown_table, protocol_table
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
 PAPER_A_CHAPTERS = ("01", "02", "03", "04", "05", "06")

@@ -34,7 +34,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from fa_companion.book import toc_chapters
+from fa_companion.tools.book import toc_chapters
 
 ROOT = Path(__file__).resolve().parents[1]
 HTML = ROOT / "_build" / "html"

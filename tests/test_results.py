@@ -22,8 +22,8 @@ import numpy as np
 import pytest
 import torch
 
-from fa_companion import results
-from fa_companion.results import (
+from fa_companion.store import results
+from fa_companion.store.results import (
     MissingResultError,
     Store,
     chapter_store,
@@ -32,7 +32,7 @@ from fa_companion.results import (
     sweep,
 )
 
-REPO = Path(results.__file__).resolve().parents[1]
+REPO = Path(results.__file__).resolve().parents[2]  # fa_companion/store/results.py
 
 
 def _make(config: dict) -> dict:
@@ -333,7 +333,7 @@ def test_concurrent_writers_never_corrupt(store: Store) -> None:
 _KILLED_SWEEP = """
 import sys, time
 import numpy as np
-from fa_companion.results import Store, sweep
+from fa_companion.store.results import Store, sweep
 
 def slow(config):
     time.sleep(0.2)
@@ -419,7 +419,7 @@ def test_chapter_store_profiles(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_provenance_table_one_aligned_line_per_result():
-    from fa_companion.results import Result, provenance_table
+    from fa_companion.store.results import Result, provenance_table
 
     prov = {"wall_time_s": 90.0, "device": "cpu", "torch_threads": 2, "torch": "2.14.1",
             "git_commit": "0123456789abcdef"}

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from fa_companion.results import Result, Store, sweep
+from fa_companion.store.results import Result, Store, sweep
 
 try:
     import distributed
@@ -215,15 +215,15 @@ def test_spawned_processes_write_one_store_concurrently(tmp_path: Path) -> None:
 
 
 def _train_digits(config: dict) -> dict:
-    from fa_companion.experiments import run_ensemble
+    from fa_companion.training.experiments import run_ensemble
 
     return run_ensemble(config, device="cpu", progress=False)
 
 
 def _digits_config(lr: float, optimizer: str = "adam") -> dict:
-    from fa_companion.experiments import ensemble_config
-    from fa_companion.models import Member
-    from fa_companion.train import TrainConfig
+    from fa_companion.nets.models import Member
+    from fa_companion.training.experiments import ensemble_config
+    from fa_companion.training.train import TrainConfig
 
     return ensemble_config(
         [Member("fa", seed=0), Member("bp", seed=1)], dataset="digits", n_train=120, n_test=60,

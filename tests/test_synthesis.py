@@ -11,9 +11,9 @@ import pytest
 import torch
 from toy_data import TOY_DEEP_SIZES, toy_deep_config, toy_deep_data
 
-from fa_companion.deep import DeepConfig, DeepMember, DeepNet, alignment_terms, train_deep
-from fa_companion.metrics import frobenius_angle
-from fa_companion.synthesis import (
+from fa_companion.nets.deep import DeepConfig, DeepMember, DeepNet, alignment_terms, train_deep
+from fa_companion.rules.metrics import frobenius_angle
+from fa_companion.theory.synthesis import (
     RELAXATION_PARTS,
     RelaxationTracker,
     alignment_components,
@@ -191,7 +191,7 @@ def test_group_comparison_and_sentence():
 
 
 def test_wn_conditions_take_their_rules_colour():
-    from fa_companion.plotting import rule_color
+    from fa_companion.figures.plotting import rule_color
 
     for label in ("BP", "FA", "IFA 0°", "IFA 45°"):
         assert rule_color(f"{label} + WN") == rule_color(label)

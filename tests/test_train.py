@@ -9,9 +9,9 @@ import torch
 import torch.nn.functional as F
 from conftest import TINY_SIZES, make_tiny_dataset
 
-import fa_companion.train as train_mod
-from fa_companion.models import FeedbackMLP, Member
-from fa_companion.train import TrainConfig, evaluate, make_optimizer, train
+import fa_companion.training.train as train_mod
+from fa_companion.nets.models import FeedbackMLP, Member
+from fa_companion.training.train import TrainConfig, evaluate, make_optimizer, train
 
 MIXED = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 30.0, seed=2)]
 CFG = TrainConfig(epochs=2, batch_size=16, lr=1e-2, probe_size=16)

@@ -10,11 +10,11 @@ import torch
 import torch.nn.functional as F
 from conftest import TINY_SIZES, make_tiny_dataset
 
-from fa_companion.experiments import ensemble_config
-from fa_companion.models import CNNEnsemble, FeedbackMLP, Member
-from fa_companion.normalize import neuron_norms, project_neurons_
-from fa_companion.results import config_hash
-from fa_companion.train import TrainConfig, project_weights_, train
+from fa_companion.nets.models import CNNEnsemble, FeedbackMLP, Member
+from fa_companion.rules.normalize import neuron_norms, project_neurons_
+from fa_companion.store.results import config_hash
+from fa_companion.training.experiments import ensemble_config
+from fa_companion.training.train import TrainConfig, project_weights_, train
 
 MIXED = [Member("bp", seed=0), Member("fa", seed=1), Member("ifa", 0.0, seed=2)]
 WN = TrainConfig(epochs=2, batch_size=16, lr=1e-2, probe_size=16, weight_norm=0.7)
@@ -43,7 +43,7 @@ def test_initial_state_is_projected_before_the_first_evaluation():
               progress=False)
     ref = _model()
     project_weights_(ref, 0.7)
-    from fa_companion.train import evaluate
+    from fa_companion.training.train import evaluate
 
     _, acc = evaluate(ref, data.x_test, data.y_test)
     np.testing.assert_allclose(h["test_acc"][0], acc.float().numpy(), rtol=1e-6)
@@ -94,7 +94,7 @@ def test_ifa_with_wn_starts_nearly_aligned():
     """WN rescales W's rows only: IFA 0°'s W₀ = B becomes D B (D diagonal), a small angle."""
     model = FeedbackMLP((784, 512, 512, 10), [Member("ifa", 0.0, seed=0)])
     project_weights_(model, 2 ** 0.5)
-    from fa_companion.metrics import frobenius_angle
+    from fa_companion.rules.metrics import frobenius_angle
 
     for l in (1, 2):
         angle = float(frobenius_angle(model.weights[l][0], model.feedback(l)[0]))

@@ -3,7 +3,7 @@ sys.path)."""
 
 import torch
 
-from fa_companion.data import TensorDataset
+from fa_companion.data.datasets import TensorDataset
 
 
 def toy_classes(n_features: int, n_train: int = 48, n_test: int = 20, seed: int = 0,
@@ -28,7 +28,7 @@ TOY_DEEP_SIZES = (12, 9, 8, 7, 9)
 def toy_deep_config(**changes):
     """A float64 :class:`fa_companion.deep.DeepConfig` for :data:`TOY_DEEP_SIZES` (2 epochs of
     batches of 16), with ``changes`` applied."""
-    from fa_companion.deep import DeepConfig
+    from fa_companion.nets.deep import DeepConfig
 
     base = dict(sizes=TOY_DEEP_SIZES, n_hot=3, n_classes=3, batch_size=16, epochs=2, dtype="float64",
                 record_dense=5, record_every=1, init_sd=0.3, eval_batch=10)
