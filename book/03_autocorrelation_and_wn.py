@@ -550,7 +550,7 @@ claims.report("03_autocorrelation_and_wn", profile, outcomes)
 # is where WN helped in our runs.
 #
 # **The authors' code reverses the effect of WN, and the reason is B.** Run as the authors' notebooks
-# run it, WN improves the final alignment at every 0 < β < 1 and every 0 < β_X < 1, by 12-30°, as
+# run it, WN improves the final alignment at every 0 < β < 1 and every 0 < β_X < 1, by 12-31°, as
 # the paper's Fig 4B,D show; run as the Methods describe it, it does not. The decomposition above
 # separates the code's differences: at the code's own η = 0.001 but with B's columns normalized,
 # WN *hurts* at every 0 < β < 1 (e.g. β = 0.4: 65.8° without WN, 71.2° with), exactly as under the
@@ -561,7 +561,7 @@ claims.report("03_autocorrelation_and_wn", profile, outcomes)
 # not from the protocol of Methods §4.4; the claims are registered under both readings, and the
 # verdict depends on the reading: "WN improves alignment for 0 < β < 1" is *not reproduced* under
 # the text and *reproduced* under the authors' code. Neither reading reproduces "not at
-# β = β_X = 1": WN still helps there, by 2-4°. For Fig S1, the code's reading also reproduces
+# β = β_X = 1": WN still helps there, by 2-3°. For Fig S1, the code's reading also reproduces
 # case 3's "ΔW₁ shows considerable alignment" (67° against 89° in case 2), but there the code
 # draws the first-order sum T¹_aln + T¹_sup under the label ΔW₁ (`Figure_S1.ipynb` cells 6, 8, 12);
 # the true ΔW₁ is the quantity the text's readings check.

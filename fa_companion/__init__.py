@@ -126,7 +126,7 @@ _ENTRY_POINTS_READ = [False]
 
 def load_plugins(modules=()) -> list[str]:
     """Import plugin modules, each of which registers datasets or learning rules on import
-    (:func:`register_dataset`, :func:`register_rule`): ``modules``, then those named in
+    (``register_dataset``, ``register_rule``): ``modules``, then those named in
     ``$FA_COMPANION_PLUGINS`` (comma-separated module names, importable from the working
     directory or ``PYTHONPATH``), then the installed ``fa_companion.plugins`` entry points. Each is
     imported once per process. Called by itself when a dataset or rule name is not known, so a

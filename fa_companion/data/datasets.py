@@ -11,7 +11,7 @@ mini-batches directly instead of going through a ``DataLoader``.
   IDX files from a local folder, or torchvision's download.
 - ``mnist_t10k``: where only MNIST's official *test* set is at hand (10,000 images), a fixed
   class-stratified split of it into 8,000 training and 2,000 test images (see
-  :func:`_load_mnist_t10k`).
+  ``_load_mnist_t10k``).
 - ``cifar10``, ``cifar100``, ``svhn``, ``stl10``: Paper B's datasets, read through torchvision.
 
 Full splits are cached per process as uint8 CPU tensors; subsets, resizing and the device move

@@ -248,8 +248,8 @@ def load_deep_data(dataset: str = "fashion_mnist", *, n_train: int | None = None
                    device="auto", seed: int = 0):
     """Paper A's inputs: images resized to ``resize``×``resize`` and flattened, pixel values in
     [0, 1] (÷255), no mean/std normalization (§4.3). ``resize_method``: ``"antialias"`` or
-    ``"cv2"`` (the authors' ``cv2.resize`` default; :func:`fa_companion.data.datasets.datasets.resize_images`).
-    Returns a flat :class:`fa_companion.data.datasets.datasets.TensorDataset` on ``device``."""
+    ``"cv2"`` (the authors' ``cv2.resize`` default; :func:`fa_companion.data.datasets.resize_images`).
+    Returns a flat :class:`fa_companion.data.datasets.TensorDataset` on ``device``."""
     from ..data.datasets import load_dataset
 
     return load_dataset(dataset, n_train=n_train, n_test=n_test, resize=resize, seed=seed,
@@ -445,7 +445,7 @@ def _angle(a: Tensor, b: Tensor) -> Tensor:
 
 def train_deep(data, members: Sequence[DeepMember], config: DeepConfig = DeepConfig(), *,
                device="auto", on_step=None) -> dict[str, np.ndarray]:
-    """Train the members on ``data`` (a flat :class:`~fa_companion.data.datasets.datasets.TensorDataset` with
+    """Train the members on ``data`` (a flat :class:`~fa_companion.data.datasets.TensorDataset` with
     ``input_dim == sizes[0]``) and return the history as numpy arrays (see the module docstring).
 
     Array names and shapes (M members, d layers, E epochs, R record points, P batches per epoch):

@@ -532,7 +532,7 @@ _OVERRIDES: dict[str, dict[str, Any]] = {}
 def set_overrides(chapter: str, overrides: Mapping[str, Any]) -> None:
     """Record the parameters given explicitly (``-p``) to ``chapter`` in this process, so that
     the missing-result hint of :func:`chapter_store` repeats them (set by
-    :func:`fa_companion.params.apply_profile`)."""
+    :func:`fa_companion.tools.params.apply_profile`)."""
     _OVERRIDES[chapter] = dict(overrides)
 
 

@@ -14,7 +14,7 @@ Conventions (see ``book/reproducing.md``):
 * A chapter is ``book/NN_name.py`` in Jupytext percent format. It has exactly one cell tagged
   ``parameters`` (``# %% tags=["parameters"]``) whose assignments declare each parameter with a
   type string and the *book* profile's value (``n_networks: "int[1]" = 10``; ``profile = "book"``;
-  see :mod:`fa_companion.params`), followed by a cell calling
+  see :mod:`fa_companion.tools.params`), followed by a cell calling
   ``apply_profile("NN_name", globals())``.
 * ``book/params/<profile>.yaml`` maps ``chapter_stem -> {parameter: value}``. The executor injects
   ``profile=<profile>`` plus the explicit ``-p`` values after the ``parameters`` cell, exactly as
@@ -132,7 +132,7 @@ def _display(path: Path) -> str:
 
 
 def chapters(book_dir: Path | str | None = None) -> list[str]:
-    """Stems of all chapters, ``book/NN_name.py``, sorted, then the executed pages (:data:`PAGES`)."""
+    """Stems of all chapters, ``book/NN_name.py``, sorted, then the executed pages (``PAGES``)."""
     return sorted(p.stem for p in _book(book_dir).glob(CHAPTER_GLOB) if p.is_file()) + [
         p for p in PAGES if (_book(book_dir) / f"{p}.py").is_file()]
 

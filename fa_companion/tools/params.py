@@ -42,6 +42,7 @@ __all__ = [
     "ParameterError",
     "ParamSpec",
     "ParamType",
+    "Resolved",
     "apply_profile",
     "check_values",
     "parse_type",
@@ -75,7 +76,7 @@ def _number(value: Any) -> bool:
 @dataclass(frozen=True)
 class ParamType:
     """A parsed type string: ``kind`` plus its arguments. :meth:`check` returns an error text or
-    None; :meth:`describe` is the human form used in messages and in ``book list``."""
+    None; ``describe`` is the human form used in messages and in ``book list``."""
 
     kind: str
     lo: float | None = None
@@ -174,7 +175,7 @@ class ParamType:
 
 
 def dataset_names() -> tuple[str, ...]:
-    """The names :data:`fa_companion.data.DATASETS` registers. Read from the module's source when
+    """The names ``fa_companion.data.DATASETS`` registers. Read from the module's source when
     it is a literal and the module is not imported yet (importing it imports torch: seconds that a
     refused command line should not cost), else from the module."""
     import sys
@@ -204,7 +205,7 @@ def parse_type(text: str) -> ParamType:
 
     ``int``, ``int[lo]``, ``int[lo, hi]`` (bounds inclusive), ``float`` likewise, ``positive``
     (a number > 0), ``str``, ``bool``, ``choice[a, b, c]`` (one of those strings), ``dataset``
-    (a name registered in :data:`fa_companion.data.DATASETS`; ``dataset[a, b]`` restricts it),
+    (a name registered in ``fa_companion.data.DATASETS``; ``dataset[a, b]`` restricts it),
     ``device``, ``profile``, ``list[T]`` (non-empty), ``dict[choice[k1, k2], T]`` (exactly those
     keys), and any of them followed by ``or None``.
     """

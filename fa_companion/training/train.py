@@ -224,7 +224,7 @@ def _snapshot(model, x_probe, y_probe) -> dict[str, np.ndarray]:
 
 def train(model, data, cfg: TrainConfig, *, checkpoint: str | os.PathLike | None = None,
           progress: bool | None = None, desc: str = "train") -> dict[str, np.ndarray]:
-    """Train every member of ``model`` on ``data`` (a :class:`fa_companion.data.datasets.datasets.TensorDataset`,
+    """Train every member of ``model`` on ``data`` (a :class:`fa_companion.data.datasets.TensorDataset`,
     flattened or not, already on the model's device) and return the history.
 
     With ``checkpoint``, the full state (model, optimizer, batch-order generators, history) is
