@@ -284,9 +284,9 @@ for name, d in (("PSD rank 50", psd_full["psd"]), ("PSD rank 10", psd_low["psd"]
 # %% [markdown]
 # ## Protocol: the paper's text, the authors' code and this book
 #
-# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
-# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
-# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# Paper A's authors published their code: Colab notebooks, in
+# [their repository](https://github.com/ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights)
+# at commit `bd9e3d4` (the version of this paper). Where its text and its code differ (≠), both are readings of the
 # paper; where a difference can change a verdict, the verdicts below are given under each reading.
 
 # %% tags=["hide-input"]

@@ -440,9 +440,9 @@ print("(finals: mean over the last 200 iterations, averaged over repetitions; �
 # %% [markdown]
 # ## Protocol: the paper's text, the authors' code and this book
 #
-# Paper A's authors published their code (Colab notebooks at commit `bd9e3d4` of
-# `ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights`,
-# the version of this paper). Where its text and its code differ (≠), both are readings of the
+# Paper A's authors published their code: Colab notebooks, in
+# [their repository](https://github.com/ARahmansetayesh/The-underlying-mechanisms-of-alignment-in-error-backpropagation-through-arbitrary-weights)
+# at commit `bd9e3d4` (the version of this paper). Where its text and its code differ (≠), both are readings of the
 # paper; where a difference can change a verdict, the verdicts below are given under each reading.
 
 # %% tags=["hide-input"]
