@@ -94,16 +94,20 @@ def test_verdict_table_counts_links_and_escapes():
             {"paper": "B", "figure": "Fig 3a", "statement": "c", "verdict": "partly reproduced",
              "measured": "y", "chapter": "08_trainability", "reading": "text", "paper_value": "P < 0.01"},
             {"paper": "B", "figure": "Fig 3b", "statement": "d", "verdict": "not reproduced",
-             "measured": "z", "chapter": "08_trainability", "provisional": "capped"},
+             "measured": "z", "chapter": "08_trainability", "provisional": "capped", "reading": "text"},
             {"paper": "B", "figure": "Fig 1d", "statement": "e", "verdict": "reproduced",
              "measured": "w", "chapter": "08_trainability", "basis": "by construction"}]
+    for i, r in enumerate(rows):
+        r["id"] = f"c{i}"
     table = claims.verdict_table(rows, ["07_initial_alignment", "08_trainability", "10_loss_landscape"])
     assert ("**4 claims checked:** 1 reproduced, 1 partly reproduced, 0 not reproduced, 0 not testable "
             "here; besides these, 1 provisional") in table and "1 true by construction" in table
     assert "a \\| b" in table and "{doc}`10_loss_landscape`" in table
     # the per-chapter overview: 3 claims in chapter 08, one of each kind
     assert "| {doc}`08_trainability` | B | 3 | 0 | 1 | 0 | 0 | 1 | 1 |" in table
-    assert "| B | text | 1 | 0 | 1 | 0 | 0 | 0 | 0 |" in table  # counts per reading
+    assert "| B | text | 2 | 0 | 1 | 0 | 0 | 1 | 0 |" in table  # counts per reading shared by 2 claims
+    rows[2]["reading"] = "another"  # a reading of one sentence only: in the full table, not counted
+    assert "| B | text |" not in claims.verdict_table(rows)
     assert "| P < 0.01 | y |" in table and "| figure only | x |" in table
     assert "(provisional: capped)" in table and "(by construction)" in table
     assert "not yet in this ledger" in table and "{doc}`07_initial_alignment`." in table
@@ -427,6 +431,6 @@ def test_one_claim_on_two_datasets_is_two_outcomes(tmp_path, capsys):
     rows = claims.read_outcomes(tmp_path)
     assert [r["rests_on"] for r in rows] == ["MNIST", "Fashion-MNIST"]
     table = claims.verdict_table(rows)
-    assert "verdicts on 2 claim-dataset pairs of 1 claim)" in table
+    assert "**2 verdicts on 1 claim (a claim checked on two datasets has a verdict for each):**" in table
     with pytest.raises(ValueError, match="twice on the same data"):
         claims.report("05_deep_fa_with_wn", "book", outs + outs[:1], root=tmp_path)

@@ -258,7 +258,7 @@ def _counts(rows: Sequence[Mapping]) -> list[int]:
             sum(r.get("basis", "measured") != "measured" for r in rows)]
 
 
-_COUNT_HEAD = ("claims", *VERDICTS, "provisional", "by construction")
+_COUNT_HEAD = ("verdicts", *VERDICTS, "provisional", "by construction")
 
 
 def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None) -> str:
@@ -271,9 +271,10 @@ def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None
     counted apart. ``chapters`` (the published ones) lists those without recorded outcomes."""
     total = _counts(rows)
     n_claims = len({r.get("id", i) for i, r in enumerate(rows)})
-    on = "" if n_claims == total[0] else \
-        f" (verdicts on {total[0]} claim-dataset pairs of {n_claims} claim{'' if n_claims == 1 else 's'})"
-    lines = [f"**{total[0]} claim{'' if total[0] == 1 else 's'} checked{on}:** "
+    head = (f"{total[0]} claim{'' if total[0] == 1 else 's'} checked" if n_claims == total[0] else
+            f"{total[0]} verdicts on {n_claims} claim{'' if n_claims == 1 else 's'} (a claim checked on two "
+            "datasets has a verdict for each)")
+    lines = [f"**{head}:** "
              + ", ".join(f"{n} {v}" for v, n in zip(VERDICTS, total[1:5]))
              + f"; besides these, {total[5]} provisional (runs short of the paper's protocol) and "
              f"{total[6]} true by construction.", ""]
@@ -289,8 +290,12 @@ def verdict_table(rows: Sequence[Mapping], chapters: Sequence[str] | None = None
     for r in rows:
         if r.get("reading"):
             readings.setdefault((r["paper"], r["reading"]), []).append(r)
+    # the readings that several claims share (the paper's text against its authors' code, two
+    # readings of an equation); a reading of one ambiguous sentence stands in the full table only
+    readings = {k: rs for k, rs in readings.items() if len({r.get("id") for r in rs}) > 1}
     if readings:
-        lines += ["", "Claims checked under more than one reading of a paper, per reading:", "",
+        lines += ["", "Verdicts per reading of a paper, where several claims are checked under more than "
+                  "one (each reading's verdicts are listed in the full table below):", "",
                   "| paper | reading | " + " | ".join(_COUNT_HEAD) + " |",
                   "|---|---|" + "---:|" * len(_COUNT_HEAD)]
         for (paper, reading), rs in sorted(readings.items()):
