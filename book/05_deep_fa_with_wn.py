@@ -520,7 +520,7 @@ claims.report("05_deep_fa_with_wn", profile, outcomes)
 # Per dataset (rows): the angle between FA's and BP's updates per layer over training, without WN
 # (dashed) and with WN (solid), as in Fig 6B,D; and the test error of BP and FA with and without
 # WN, as in Fig 6H (mean ± SEM over networks, against iterations so that the two datasets' epochs
-# of 60 and 8 mini-batches line up).
+# of 60 and 8 mini-batches line up). Angles are smoothed over 60 iterations, as in §4.7.
 
 # %% tags=["hide-input"]
 fig, axes = plt.subplots(len(DATA), 2, figsize=(10, 3.2 * len(DATA)), squeeze=False)
@@ -529,7 +529,7 @@ for row, ds in zip(axes, DATA):
     p_ds = int(hd["FA"]["n_batches"])
     for label, ls in (("FA", "--"), ("FA + WN", "-")):
         x = hd[label]["rec_iter"]
-        mean = moving_average(hd[label]["angle_update_mean"], x, p_ds)
+        mean = moving_average(hd[label]["angle_update_mean"], x, 60)  # §4.7: 60 iterations
         for i, l in enumerate(range(4)):
             row[0].plot(x, mean[:, i], ls=ls, color=LAYER_COLORS[l], lw=1.1,
                         label=f"ℓ = {l}" if ls == "-" else None)
