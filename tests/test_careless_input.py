@@ -18,9 +18,9 @@ import time
 from pathlib import Path
 
 import pytest
+from fa_companion.params import ParameterError, apply_profile, parse_type, specs_from_source
 
 from fa_companion import book
-from fa_companion.params import ParameterError, apply_profile, parse_type, specs_from_source
 
 ROOT = Path(book.__file__).resolve().parent.parent
 CH07 = "07_initial_alignment"

@@ -318,13 +318,7 @@ def read_idx(path: str | os.PathLike[str], ndim: int) -> np.ndarray:
 
 def _find_idx_files(folder: Path) -> list[Path] | None:
     """The four Fashion-MNIST IDX files in ``folder`` (gz preferred), or None if any is missing."""
-    found = []
-    for stem in _IDX_FILES:
-        candidates = [p for p in (folder / f"{stem}.gz", folder / stem) if p.is_file()]
-        if not candidates:
-            return None
-        found.append(candidates[0])
-    return found
+    return _find_files(folder, _IDX_FILES)
 
 
 def _fashion_mnist_missing(root: Path, reason: str = "") -> FileNotFoundError:

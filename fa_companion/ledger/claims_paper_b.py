@@ -872,8 +872,8 @@ def check_landscape(thetas: Sequence[float], rise: Sequence[float], bp: float) -
     FA (``rise[-1]``, θ_init = 90°) than for BP and IFA 0° (``rise[0]``); IFA 0°'s is "comparable
     to" BP's (within a factor 1.25); and Spearman ρ(θ_init, rise) > 0 with permutation p < 0.05
     (partly: FA sharper, one of the other two fails)."""
-    from .verdicts import within_factor
     from ..measure.stats import spearman
+    from .verdicts import within_factor
 
     rise = [float(x) for x in rise]
     rho, p = spearman(thetas, rise)
