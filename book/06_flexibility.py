@@ -105,8 +105,9 @@ apply_profile("06_flexibility", globals())  # values at the profile, unless give
 # ## Fig 8A: switching the codes
 #
 # Each condition is one batched ensemble of `n_reps` networks (seeds 0 … n_reps − 1, shared across
-# conditions: the same W, B and first codes; WN projects W and normalizes B's columns at the start).
-# At epoch `epochs_phase` every network draws new mutually exclusive 5-hot codes from its own seed.
+# conditions: the same W, B and first codes; WN projects W and normalizes B's columns at the start,
+# except in "B as drawn", the authors' code's reading). At the end of the first phase every network
+# draws new mutually exclusive 5-hot codes from its own seed. One row of panels per dataset.
 
 # %%
 store = chapter_store("06_flexibility", profile)
@@ -147,26 +148,37 @@ print(provenance_table({f"{ds} {k}": r for ds, runs in FIG8_RUNS.items() for k, 
 
 # %% tags=["hide-input"]
 COLORS = {"BP": "0.15", "FA": "#d62728"}
-fig, axes = plt.subplots(1, 2, figsize=(10.5, 3.4), gridspec_kw={"width_ratios": [1.6, 1]})
-ep = np.arange(2 * epochs_phase + 1)
-for label, a in h8.items():
-    acc = a["test_acc"]
-    sem = acc.std(-1, ddof=1) / np.sqrt(acc.shape[-1]) if acc.shape[-1] > 1 else 0 * acc[:, 0]
-    plotting.band(axes[0], ep, acc.mean(-1), sem, label=label, color=COLORS[label[:2]],
-                  ls="-" if "WN" in label else "--")
-axes[0].axvline(epochs_phase, color="0.5", ls=":", lw=1)
-axes[0].set(xlabel="epoch", ylabel="test accuracy (%)", title="Fig 8A: new codes at the dotted line",
-            ylim=(0, 100))
-axes[0].legend(loc="lower left", bbox_to_anchor=(0.1, 0.0))
+
+
+def style(label):
+    """Dashed without WN, solid with WN, dash-dotted for WN with B as drawn (the authors' code)."""
+    return COLORS[label[:2]], ("-." if "B as drawn" in label else "-" if "WN" in label else "--")
+
+
 zbins = np.linspace(-6, 4, 101)
-for label, a in h8.items():
-    z = a["z_switch"].ravel()
-    axes[1].hist(np.clip(z, zbins[0], zbins[-1]), bins=zbins, density=True, histtype="step",
-                 color=COLORS[label[:2]], ls="-" if "WN" in label else "--", label=label)
-axes[1].axvline(0, color="0.5", lw=0.8)
-axes[1].set(xlabel="Z₅ (clipped to [−6, 4])", ylabel="density",
-            title=f"Fig 8B: output pre-activations at epoch {epochs_phase}")
-axes[1].legend(loc="upper left")
+fig, axes = plt.subplots(len(H8), 2, figsize=(10.5, 3.4 * len(H8)), squeeze=False,
+                         gridspec_kw={"width_ratios": [1.6, 1]})
+for row, (ds, hd) in zip(axes, H8.items()):
+    n_ep, name = DATA[ds][0], DATASET_LABELS.get(ds, ds)
+    ep = np.arange(2 * n_ep + 1)
+    for label, a in hd.items():
+        acc = a["test_acc"]
+        sem = acc.std(-1, ddof=1) / np.sqrt(acc.shape[-1]) if acc.shape[-1] > 1 else 0 * acc[:, 0]
+        color, ls = style(label)
+        plotting.band(row[0], ep, acc.mean(-1), sem, label=label, color=color, ls=ls)
+        z = a["z_switch"].ravel()
+        row[1].hist(np.clip(z, zbins[0], zbins[-1]), bins=zbins, density=True, histtype="step",
+                    color=color, ls=ls, label=label)
+    row[0].axvline(n_ep, color="0.5", ls=":", lw=1)
+    row[0].set(xlabel="epoch", ylabel="test accuracy (%)", ylim=(0, 100),
+               title=f"Fig 8A, {name}: new codes at the dotted line")
+    row[0].legend(loc="lower left", bbox_to_anchor=(0.1, 0.0), fontsize=7)
+    row[1].axvline(0, color="0.5", lw=0.8)
+    row[1].set(xlabel="Z₅ (clipped to [−6, 4])", ylabel="density",
+               title=f"Fig 8B, {name}: Z₅ at epoch {n_ep}")
+    row[1].legend(loc="upper left", fontsize=7)
+    for ax in row:
+        ax.title.set_fontsize(9)
 fig.tight_layout()
 
 # %%
