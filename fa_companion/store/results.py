@@ -52,6 +52,7 @@ __all__ = [
     "repo_root",
     "reproduce_command",
     "set_overrides",
+    "store_root",
     "sweep",
 ]
 
@@ -63,6 +64,11 @@ COMPUTE_ENV = "FA_COMPANION_COMPUTE"
 
 ROOT_ENV = "FA_COMPANION_ROOT"
 """Overrides the repository root that :func:`chapter_store` resolves paths against."""
+
+STORE_ENV = "FA_COMPANION_STORE"
+"""A folder that stands in for the repository root as the home of every results store and of the
+local model cache (:func:`store_root`): a smoke run points it at a scratch folder, so that it
+writes nothing into ``book/results/``, ``results-paper/`` or ``.cache/``."""
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 _READ_ERRORS = (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error)
@@ -526,6 +532,14 @@ def repo_root() -> Path:
     return checkout if (checkout / "book").is_dir() else Path.cwd()
 
 
+def store_root() -> Path:
+    """Where results stores and the model cache live: env ``FA_COMPANION_STORE``, else
+    :func:`repo_root`."""
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV])
+    return repo_root()
+
+
 _OVERRIDES: dict[str, dict[str, Any]] = {}
 
 
@@ -563,9 +577,11 @@ def chapter_store(chapter: str, profile: str) -> Store:
       ``FA_COMPANION_COMPUTE`` forbids it (CI builds the book from stored results);
     - ``"ci"``: ``<repo>/.cache/results/ci/<chapter>/``, compute always allowed;
     - ``"paper"``: ``<repo>/results-paper/<chapter>/``, compute always allowed.
+
+    ``<repo>`` is :func:`store_root` (env ``FA_COMPANION_STORE``, else the repository root).
     """
     _check_name(chapter, "chapter")
-    repo = repo_root()
+    repo = store_root()
     roots = {
         "ci": repo / ".cache" / "results" / "ci" / chapter,
         "book": repo / "book" / "results" / chapter,

@@ -6,8 +6,9 @@ read results through :mod:`fa_companion.store.results` and plot. :func:`conditio
 of Paper B's MLP under one rule and θ_init: chapters that analyse the *same* trained networks
 (Paper B's Figs 4-7: angles, Hessians, corruptions, attacks) build it with the same arguments and
 so share the hash. Trained weights are not committed (DESIGN.md: no checkpoints in the store); they
-are kept in a local model cache, ``<repo>/.cache/models/``, and :func:`trained_ensemble` returns
-them, training first when they are missing.
+are kept in a local model cache, ``<store root>/.cache/models/`` (the repository unless
+``$FA_COMPANION_STORE`` says otherwise, see :func:`~fa_companion.store.results.store_root`), and
+:func:`trained_ensemble` returns them, training first when they are missing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import torch
 
 from .. import resolve_device
 from ..nets.models import CNNEnsemble, FeedbackMLP, Member
-from ..store.results import atomic_write, config_hash, repo_root
+from ..store.results import atomic_write, config_hash, store_root
 from .train import TrainConfig, early_stopping, train
 
 __all__ = [
@@ -98,7 +99,7 @@ def build_model(config: dict, input_shape: Sequence[int], num_classes: int):
 
 def model_cache_path(config: dict) -> Path:
     """Where the trained weights of ``config`` are cached locally (gitignored)."""
-    return repo_root() / ".cache" / "models" / f"ensemble-{config_hash(config)}.pt"
+    return store_root() / ".cache" / "models" / f"ensemble-{config_hash(config)}.pt"
 
 
 def _save_model(model, config: dict) -> None:
