@@ -5,6 +5,7 @@ Command line (run from anywhere inside the repository)::
     python -m fa_companion.book list
     python -m fa_companion.book execute --profile ci [07 ...] [--output-dir DIR]
     python -m fa_companion.book execute --profile book          # compute forbidden (stored results)
+    python -m fa_companion.book execute --profile paper --smoke # the paper profile, tiny sizes
     python -m fa_companion.book reproduce [07 ...]              # book profile, compute allowed
     python -m fa_companion.book refresh-ref [07 ...]            # ci profile -> tests/notebooks/
     python -m fa_companion.book check-sync [07 ...]
@@ -70,6 +71,7 @@ INJECTED_COMMENT = "Parameters"
 NBVAL_IGNORE_TAG = "nbval-ignore-output"
 COMPUTE_ENV = "FA_COMPANION_COMPUTE"
 ROOT_ENV = "FA_COMPANION_ROOT"
+STORE_ENV = "FA_COMPANION_STORE"
 CELL_ID_FORMAT = "cell-{:03d}"
 
 # Cell metadata written by the execution machinery (papermill, nbclient, Jupyter extensions):
@@ -196,10 +198,15 @@ def read_params_file(profile: str, book_dir: Path | str | None = None) -> dict[s
     A missing or empty file means no overrides. Sections must name existing chapters, so that a
     typo cannot silently run a chapter at the wrong size.
     """
+    _check_profile(profile)
+    return _read_sections(params_path(profile, book_dir), book_dir)
+
+
+def _read_sections(path: Path, book_dir: Path | str | None) -> dict[str, dict[str, Any]]:
+    """A params file (profile or smoke overlay) as ``{chapter: {name: value}}``, its sections
+    checked to name existing chapters and never to set ``profile``."""
     import yaml
 
-    _check_profile(profile)
-    path = params_path(profile, book_dir)
     if not path.exists():
         return {}
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -223,6 +230,34 @@ def read_params_file(profile: str, book_dir: Path | str | None = None) -> dict[s
                 f"{_display(path)}: section {chapter!r} sets 'profile'; it is always injected"
             )
     return data
+
+
+SMOKE_PROFILE = "paper"
+"""The profile a smoke run (``execute --smoke``) executes: the paper profile, sizes shrunk."""
+SMOKE_FILE = "paper-smoke.yaml"
+"""``book/params/paper-smoke.yaml``: the smoke overlay, not a profile (see :func:`smoke_overlay`)."""
+
+
+def smoke_path(book_dir: Path | str | None = None) -> Path:
+    return _book(book_dir) / "params" / SMOKE_FILE
+
+
+def smoke_overlay(book_dir: Path | str | None = None) -> dict[str, dict[str, Any]]:
+    """The smoke overlay ``book/params/paper-smoke.yaml`` as ``{chapter: {name: value}}``.
+
+    A smoke run executes a chapter at the **paper** profile (``profile == "paper"`` inside, the
+    values of ``paper.yaml``, every code path of the paper profile) with the overlay's values given
+    explicitly on top, as ``-p`` would give them. The overlay may only shrink sizes (counts,
+    epochs, lists of sizes): ``tests/test_paper_smoke.py`` checks that it leaves every dataset,
+    architecture and other structural value of the paper profile as it is.
+    """
+    return _read_sections(smoke_path(book_dir), book_dir)
+
+
+def smoke_parameters(chapter: str, book_dir: Path | str | None = None,
+                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The explicit values of ``chapter``'s smoke run: its section of the overlay, then ``extra``."""
+    return {**(smoke_overlay(book_dir).get(chapter) or {}), **(extra or {})}
 
 
 def load_params(
@@ -456,7 +491,8 @@ class ChapterRun:
 
 @contextlib.contextmanager
 def kernel_environment(
-    profile: str, allow_compute: bool | None = None, book_root: Path | None = None
+    profile: str, allow_compute: bool | None = None, book_root: Path | None = None,
+    store_dir: Path | None = None,
 ) -> Iterator[dict[str, str]]:
     """Environment for notebook kernels (they inherit ours), restored afterwards.
 
@@ -466,7 +502,9 @@ def kernel_environment(
     ``import fa_companion`` works from ``book/`` without an install; this environment's Jupyter
     data directory prepended to ``JUPYTER_PATH`` so that ``python3`` is this interpreter's kernel;
     ``FA_COMPANION_ROOT`` set to ``book_root`` (the folder holding the executed ``book/``) when
-    given, so that the kernel reads that book's ``params/`` and writes to its stores.
+    given, so that the kernel reads that book's ``params/`` and writes to its stores;
+    ``FA_COMPANION_STORE`` set to ``store_dir`` when given, so that every results store and the
+    model cache live there instead (:func:`fa_companion.store.results.store_root`).
     """
     root = str(repo_root())
     changes: dict[str, str | None] = {
@@ -476,6 +514,8 @@ def kernel_environment(
     }
     if book_root is not None:
         changes[ROOT_ENV] = str(book_root)
+    if store_dir is not None:
+        changes[STORE_ENV] = str(store_dir)
     if allow_compute:
         changes[COMPUTE_ENV] = "1"
     elif profile == "book":
@@ -545,8 +585,10 @@ def _kill_kernels() -> None:
                 os.killpg(pid, signal.SIGKILL)
 
 
-def execute_notebook(nb, output: Path, cwd: Path, start_timeout: int = 180):
-    """Run a prepared notebook with papermill (parameters already injected) into ``output``."""
+def execute_notebook(nb, output: Path, cwd: Path, start_timeout: int = 180,
+                     cell_timeout: int | None = None):
+    """Run a prepared notebook with papermill (parameters already injected) into ``output``;
+    ``cell_timeout``: seconds a cell may run (None: no limit)."""
     import papermill
 
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -558,6 +600,7 @@ def execute_notebook(nb, output: Path, cwd: Path, start_timeout: int = 180):
         progress_bar=False,
         cwd=str(cwd),
         start_timeout=start_timeout,
+        execution_timeout=cell_timeout,
         kernel_manager_class=_ipc_kernel_manager(),
     )
 
@@ -621,6 +664,9 @@ def execute(
     extra: dict[str, Any] | None = None,
     log: Callable[[str], None] = print,
     on_interrupt: Callable[[Interrupted], None] | None = None,
+    smoke: bool = False,
+    store_dir: Path | str | None = None,
+    cell_timeout: int | None = None,
 ) -> list[ChapterRun]:
     """Execute chapters at ``profile`` into ``output_dir`` (default ``book/``), one after another.
 
@@ -631,15 +677,34 @@ def execute(
     ``ChapterRun.error``. Ctrl-C raises :class:`Interrupted`; with ``on_interrupt`` (the command
     line), a SIGINT handler kills the running kernel, keeps its notebook as ``.failed.ipynb`` and
     calls ``on_interrupt`` at once instead (papermill's own clean-up would wait for the kernel).
+
+    ``smoke``: a smoke run of the paper profile (``profile`` must be ``"paper"``): each chapter's
+    section of ``book/params/paper-smoke.yaml`` is given explicitly under ``extra``
+    (:func:`smoke_overlay`), notebooks go to ``<repo>/.cache/paper-smoke/`` unless ``output_dir``
+    says otherwise, and results stores and the model cache to ``store_dir``, else
+    ``$FA_COMPANION_STORE``, else ``<repo>/.cache/paper-smoke/store/`` (never into
+    ``results-paper/``). ``store_dir`` also applies without ``smoke``. ``cell_timeout``: seconds
+    a cell may run before the chapter fails (default: no limit).
     """
     _check_profile(profile)
     bdir = _book(book_dir).resolve()
     names = resolve_chapters(chapter_names, bdir)
+    if smoke:
+        if profile != SMOKE_PROFILE:
+            raise BookError(f"a smoke run executes the {SMOKE_PROFILE!r} profile, not {profile!r}: "
+                            f"use --profile {SMOKE_PROFILE} --smoke")
+        smoke_dir = bdir.parent / ".cache" / "paper-smoke"
+        output_dir = output_dir if output_dir is not None else smoke_dir
+        store_dir = store_dir or os.environ.get(STORE_ENV) or smoke_dir / "store"
     out_dir = Path(output_dir).resolve() if output_dir is not None else bdir
-    prepared = {chapter: prepare(chapter, profile, bdir, extra) for chapter in names}
+    chapter_extra = {chapter: smoke_parameters(chapter, bdir, extra) if smoke else extra
+                     for chapter in names}
+    prepared = {chapter: prepare(chapter, profile, bdir, chapter_extra[chapter])
+                for chapter in names}
     runs: list[ChapterRun] = []
     now: dict[str, Any] = {}
-    with kernel_environment(profile, allow_compute, bdir.parent), _sigint_handler(
+    store = Path(store_dir).resolve() if store_dir is not None else None
+    with kernel_environment(profile, allow_compute, bdir.parent, store), _sigint_handler(
         on_interrupt, lambda: _interrupt(now, profile, extra, runs)
     ):
         compute = os.environ.get(COMPUTE_ENV, "(unset)")
@@ -651,7 +716,7 @@ def execute(
             start = time.perf_counter()
             error = None
             try:
-                execute_notebook(prepared[chapter], running, cwd=bdir)
+                execute_notebook(prepared[chapter], running, cwd=bdir, cell_timeout=cell_timeout)
             except KeyboardInterrupt:
                 if running.exists():
                     os.replace(running, failed_path(output))
@@ -909,6 +974,13 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"at the book profile, compute missing results instead of failing ({COMPUTE_ENV}=1)",
     )
+    p.add_argument(
+        "--smoke",
+        action="store_true",
+        help=f"with --profile paper: a smoke run, the paper profile's datasets and code paths at "
+             f"the tiny sizes of book/params/{SMOKE_FILE}, into .cache/paper-smoke/ (minutes; "
+             f"checks a machine and its data before the hours-long run)",
+    )
     add_extra(p)
 
     p = sub.add_parser(
@@ -1023,6 +1095,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     allow_compute=allow,
                     extra=extra,
                     on_interrupt=stop,
+                    smoke=getattr(args, "smoke", False),
                 )
             except Interrupted as exc:
                 print(say(exc), file=sys.stderr)

@@ -16,9 +16,22 @@ import numpy as np
 
 from .corruptions import CORRUPTIONS
 
-__all__ = ["N_SEVERITIES", "load_cifar10c", "save_cifar10c"]
+__all__ = ["CIFAR10C_URL", "N_SEVERITIES", "cifar10c_folder", "load_cifar10c", "save_cifar10c"]
 
 N_SEVERITIES = 5
+
+CIFAR10C_URL = "https://zenodo.org/records/2535967"
+"""Where the published CIFAR-10-C archive (``CIFAR-10-C.tar``) is distributed."""
+
+
+def cifar10c_folder(path: str | os.PathLike[str]) -> Path:
+    """The CIFAR-10-C folder ``path`` names: as given when absolute, else under the data root
+    (:func:`fa_companion.data.data_root`: ``$FA_COMPANION_DATA`` or ``~/.cache/fa_companion/data``),
+    so that the paper profile's ``cifar10c_dir: CIFAR-10-C`` finds the archive unpacked there."""
+    from ...data.datasets import data_root
+
+    path = Path(path).expanduser()
+    return path if path.is_absolute() else data_root() / path
 
 
 def _labels(root: Path, n_rows: int) -> np.ndarray:
@@ -40,6 +53,7 @@ def load_cifar10c(root: str | os.PathLike[str], corruption: str, severity: int |
     Returns ``(x, y)``: float32 images in [0, 1] of shape ``(N, 3, H, W)`` and int64 labels; with
     ``severity`` in 1-5 the n images of that severity, with ``severity=None`` all 5·n rows in file
     order (severity 1 first). Files are memory-mapped, so one severity reads a fifth of the file.
+    A relative ``root`` is read under the data root (:func:`cifar10c_folder`).
     """
     import torch
 
@@ -49,10 +63,16 @@ def load_cifar10c(root: str | os.PathLike[str], corruption: str, severity: int |
         raise ValueError(f"unknown corruption {corruption!r}; valid corruptions are {CORRUPTIONS}")
     if severity is not None and (isinstance(severity, bool) or severity not in range(1, 6)):
         raise ValueError(f"severity must be an int in 1..5 or None, got {severity!r}")
-    root = Path(root)
+    root = cifar10c_folder(root)
     path = root / f"{corruption}.npy"
     if not path.is_file():
-        raise FileNotFoundError(f"{path} is missing: expected <corruption>.npy in {root}")
+        where = "" if root.is_dir() else f" (the folder {root} does not exist)"
+        raise FileNotFoundError(
+            f"{path} is missing{where}: a CIFAR-10-C folder holds <corruption>.npy for the 15 "
+            f"corruptions and labels.npy. Download CIFAR-10-C.tar from {CIFAR10C_URL}, unpack it "
+            "under the data root ($FA_COMPANION_DATA) or give the folder's absolute path "
+            "(-p cifar10c_dir /path/to/CIFAR-10-C); a relative path is read under the data root"
+        )
     images = np.load(path, mmap_mode="r")
     if images.dtype != np.uint8 or images.ndim != 4 or images.shape[-1] != 3:
         raise ValueError(
