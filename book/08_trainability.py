@@ -108,7 +108,7 @@ scores = {label: np.stack([score(h)[0] for h in rows]) for label, rows in grid.i
 tests = {label: np.stack([score(h)[1] for h in rows]) for label, rows in grid.items()}
 diverged = {label: np.stack([score(h)[2] for h in rows]) for label, rows in grid.items()}
 print(f"grid: {len(grid_scales)}×{len(grid_scales)} scales, {grid_epochs} epochs, "
-      f"{grid_n_train} training / {n_test} test images, 1 network per point")
+      f"{grid_n_train or 'all'} training / {n_test or 'all'} test images, 1 network per point")
 fig = plotting.fig_variance_grid(grid_scales, grid_scales, scores, diverged, LANDMARKS[1:])
 
 # %% tags=["hide-input"]
@@ -192,7 +192,7 @@ for d in depths:
         cfg = ensemble_config(members, dataset=dataset, n_train=depth_n_train, n_test=n_test,
                               hidden=[512] * (d - 1), train=depth_cfg)
         by_depth[label].append(stored_ensemble(store, cfg, device=device, name="depth").arrays)
-print(f"depths {depths}, {n_networks} networks each, {depth_epochs} epochs, {depth_n_train} training images")
+print(f"depths {depths}, {n_networks} networks each, {depth_epochs} epochs, {depth_n_train or 'all'} training images")
 fig = plotting.fig_score_against(depths, {k: [score(h)[0] for h in v] for k, v in by_depth.items()},
                                  xlabel="depth (weight layers)", ylabel="max training accuracy (%)")
 

@@ -169,7 +169,7 @@ for arch in cnn_networks:
         h = stored_ensemble(store, cfg, device=device, name="cnn").arrays
         cnn[arch][label] = (*best_accuracy(h, cnn_patience[arch]), h)
     print(f"{arch}: width ×{cnn_width[arch]}, {cnn_networks[arch]} networks, lr {cnn_lr[arch]:g}, "
-          f"≤ {cnn_max_epochs[arch]} epochs, patience {cnn_patience[arch]}, {cnn_n_train} training images")
+          f"≤ {cnn_max_epochs[arch]} epochs, patience {cnn_patience[arch]}, {cnn_n_train or 'all'} training images")
 table(cnn, PAPER_S1, CNN_CONDITIONS)
 
 # %% tags=["hide-input"]
