@@ -24,7 +24,7 @@ import pytest
 
 from fa_companion.ledger.verdicts import VERDICTS
 from fa_companion.tools import book
-from fa_companion.tools.fakedata import write_fake_datasets
+from fa_companion.tools.fakedata import FAKE_DATASETS, write_fake_datasets
 
 PAPER_DATASETS = ("mnist", "cifar10", "cifar100", "svhn", "stl10")
 """The datasets of the two papers: the only ones the paper profile may name."""
@@ -33,6 +33,7 @@ NUMERIC_KINDS = ("int", "float", "positive")
 CHAPTERS = [c for c in book.chapters() if c[:2].isdigit()]
 CELL_TIMEOUT = 300  # seconds a cell of a smoke run may take before the chapter fails
 FAKE_SIZES = {"n_train": 200, "n_test": 100}  # per dataset (CIFAR-10-C: n_test per severity)
+FAKE_MNIST_TRAIN = 2000  # Paper A's mini-batches hold 1000 images: two per epoch
 
 VERDICT_LINE = re.compile(
     r"^- .+: (" + "|".join(map(re.escape, VERDICTS)) + r")( \(.+\))?  \[paper: .*; ours: .*\]",
@@ -125,7 +126,9 @@ def fake_data_root(tmp_path_factory) -> Path:
     """Every fake dataset in its real format, and an IPython startup file (kernels run it) that
     lets torchvision read files whose MD5 sums are not the published ones."""
     root = tmp_path_factory.mktemp("paper-smoke")
-    write_fake_datasets(root / "data", **FAKE_SIZES)
+    data = root / "data"
+    write_fake_datasets(data, [n for n in FAKE_DATASETS if n != "mnist"], **FAKE_SIZES)
+    write_fake_datasets(data, ["mnist"], n_train=FAKE_MNIST_TRAIN, n_test=FAKE_SIZES["n_test"])
     startup = root / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     (startup / "00-accept-fake-files.py").write_text(
