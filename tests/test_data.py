@@ -7,19 +7,13 @@ replaced by an existence check).
 
 from __future__ import annotations
 
-import gzip
-import os
 import pickle
-import struct
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.io
 import torch
-import torchvision.datasets.cifar
-import torchvision.datasets.stl10
-import torchvision.datasets.svhn
 
 from fa_companion.data import datasets as data
 from fa_companion.data.datasets import (
@@ -29,6 +23,7 @@ from fa_companion.data.datasets import (
     read_idx,
     resolve_device,
 )
+from fa_companion.tools import fakedata
 
 RNG = np.random.default_rng(1234)
 
@@ -43,16 +38,8 @@ def _fresh_cache():
 @pytest.fixture
 def no_md5(monkeypatch):
     """torchvision checks md5 sums of real downloads; accept any existing file instead."""
-
-    def exists(fpath, md5=None):
-        return os.path.isfile(fpath)
-
-    for module in (
-        torchvision.datasets.cifar,
-        torchvision.datasets.svhn,
-        torchvision.datasets.stl10,
-    ):
-        monkeypatch.setattr(module, "check_integrity", exists)
+    for module in fakedata.md5_checked_modules():
+        monkeypatch.setattr(module, "check_integrity", fakedata.file_exists)
 
 
 @pytest.fixture
@@ -77,16 +64,7 @@ def balanced_labels(n: int, num_classes: int = 10) -> np.ndarray:
 
 
 def write_idx(path: Path, array: np.ndarray) -> None:
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + struct.pack(
-        f">{array.ndim}I", *array.shape
-    )
-    payload = header + array.astype(np.uint8).tobytes()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".gz":
-        with gzip.open(path, "wb") as f:
-            f.write(payload)
-    else:
-        path.write_bytes(payload)
+    fakedata.write_idx(path, np.asarray(array).astype(np.uint8))
 
 
 def write_mnist_like(folder: Path, n_train: int, n_test: int, gz: bool) -> dict[str, np.ndarray]:
@@ -550,3 +528,44 @@ def test_load_dataset_cv2_resize_rounds_before_scaling(tmp_path, no_shared_mnist
     ds = load_dataset("mnist", root=tmp_path, resize=15, resize_method="cv2")
     expected = data.resize_images(torch.from_numpy(arrays["t10k-images-idx3-ubyte"]).unsqueeze(1), 15, "cv2")
     assert torch.equal(ds.x_test, expected.float() / 255)
+
+
+# --- fake datasets in the real formats (fa_companion.tools.fakedata, the paper-smoke run) ----
+
+
+def test_fake_datasets_load_through_the_real_loaders(tmp_path, no_md5, no_debian, no_shared_mnist):
+    from fa_companion.measure.robustness.cifar10c import load_cifar10c
+
+    written = fakedata.write_fake_datasets(tmp_path, n_train=20, n_test=10)
+    assert set(written) == set(fakedata.FAKE_DATASETS)
+    shapes = {"mnist": (1, 28, 28), "fashion_mnist": (1, 28, 28), "cifar10": (3, 32, 32),
+              "cifar100": (3, 32, 32), "svhn": (3, 32, 32), "stl10": (3, 96, 96)}
+    for name, shape in shapes.items():
+        ds = load_dataset(name, root=tmp_path)
+        assert ds.x_train.shape == (20, *shape) and ds.x_test.shape == (10, *shape), name
+        classes = 100 if name == "cifar100" else 10
+        assert ds.num_classes == classes
+        assert torch.bincount(ds.y_train, minlength=classes).max() <= -(-20 // classes), name
+    assert set(load_dataset("svhn", root=tmp_path).y_train.tolist()) == set(range(10))  # 0 stored as 10
+    cifar = load_dataset("cifar10", root=tmp_path)
+    x, y = load_cifar10c(tmp_path / "CIFAR-10-C", "fog", 5)
+    assert x.shape == (10, 3, 32, 32) and torch.equal(y, cifar.y_test)
+
+
+def test_fake_datasets_refuse_unknown_names_and_cifar10_in_uneven_batches(tmp_path):
+    with pytest.raises(ValueError, match="valid names: mnist"):
+        fakedata.write_fake_datasets(tmp_path, ["imagenet"])
+    with pytest.raises(ValueError, match="multiple of 5"):
+        fakedata.write_fake_datasets(tmp_path, ["cifar10"], n_train=12)
+    with pytest.raises(FileNotFoundError, match="write the fake cifar10 first"):
+        fakedata.write_fake_datasets(tmp_path, ["cifar10c"])
+
+
+def test_cifar10c_relative_folder_is_read_under_the_data_root(tmp_path, monkeypatch):
+    from fa_companion.measure.robustness.cifar10c import cifar10c_folder, load_cifar10c
+
+    monkeypatch.setenv("FA_COMPANION_DATA", str(tmp_path))
+    assert cifar10c_folder("CIFAR-10-C") == tmp_path.resolve() / "CIFAR-10-C"
+    assert cifar10c_folder(tmp_path / "x") == tmp_path / "x"
+    with pytest.raises(FileNotFoundError, match="does not exist.*zenodo"):
+        load_cifar10c("CIFAR-10-C", "fog", 1)

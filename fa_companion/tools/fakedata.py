@@ -41,7 +41,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["FAKE_DATASETS", "accept_fake_files", "write_fake_datasets", "write_idx"]
+__all__ = ["FAKE_DATASETS", "accept_fake_files", "fake_split", "file_exists", "md5_checked_modules",
+           "write_fake_datasets", "write_idx"]
 
 FAKE_DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100", "svhn", "stl10", "cifar10c")
 """What :func:`write_fake_datasets` can write (``cifar10c`` is CIFAR-10-C, needs ``cifar10``)."""
@@ -217,21 +218,29 @@ def write_fake_datasets(root: str | Path, names: Iterable[str] = FAKE_DATASETS, 
     return written
 
 
-def accept_fake_files() -> None:
-    """Make torchvision accept files whose MD5 sums differ from the published ones (fake files):
-    its CIFAR, SVHN and STL-10 classes then only check that each file exists. For tests and smoke
-    runs on fake data only; never needed for the real files."""
+def file_exists(fpath, md5=None) -> bool:  # noqa: ARG001
+    """torchvision's ``check_integrity`` without the MD5 sum: whether the file exists."""
     import os
 
+    return os.path.isfile(fpath)
+
+
+def md5_checked_modules() -> list:
+    """The torchvision dataset modules whose ``check_integrity`` compares MD5 sums with the
+    published files (CIFAR, SVHN, STL-10)."""
     import torchvision.datasets.cifar
     import torchvision.datasets.stl10
     import torchvision.datasets.svhn
 
-    def exists(fpath, md5=None):  # noqa: ARG001
-        return os.path.isfile(fpath)
+    return [torchvision.datasets.cifar, torchvision.datasets.svhn, torchvision.datasets.stl10]
 
-    for module in (torchvision.datasets.cifar, torchvision.datasets.svhn, torchvision.datasets.stl10):
-        module.check_integrity = exists
+
+def accept_fake_files() -> None:
+    """Make torchvision accept files whose MD5 sums differ from the published ones (fake files):
+    its CIFAR, SVHN and STL-10 classes then only check that each file exists (for the rest of this
+    process). For tests and smoke runs on fake data only; never needed for the real files."""
+    for module in md5_checked_modules():
+        module.check_integrity = file_exists
 
 
 def main(argv: Sequence[str] | None = None) -> int:
