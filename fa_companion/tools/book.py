@@ -239,6 +239,7 @@ SMOKE_FILE = "paper-smoke.yaml"
 
 
 def smoke_path(book_dir: Path | str | None = None) -> Path:
+    """``<book>/params/paper-smoke.yaml``."""
     return _book(book_dir) / "params" / SMOKE_FILE
 
 

@@ -2,25 +2,21 @@
 
 :func:`write_fake_datasets` writes small, learnable stand-ins (class-dependent mean images plus
 noise, balanced labels) for the datasets of the paper profile, each exactly in the layout and file
-format that :func:`fa_companion.data.load_dataset` (and through it torchvision) reads from a data
-root:
+format that :func:`fa_companion.data.datasets.load_dataset` (and through it torchvision) reads
+from a data root:
 
-============  ===================================================================================
-name          files under the data root
-============  ===================================================================================
-mnist         ``MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz`` (IDX, gzip)
-fashion_mnist ``FashionMNIST/raw/...`` (IDX, gzip; the same four names)
-cifar10       ``cifar-10-batches-py/data_batch_1..5``, ``test_batch``, ``batches.meta`` (pickles;
-              rows of 1024 red, 1024 green, 1024 blue values)
-cifar100      ``cifar-100-python/train``, ``test``, ``meta`` (pickles; fine and coarse labels)
-svhn          ``train_32x32.mat``, ``test_32x32.mat`` (MATLAB; ``X`` of shape (32, 32, 3, N),
-              ``y`` in 1..10 where 10 is the digit 0)
-stl10         ``stl10_binary/{train,test}_X.bin`` (uint8, each channel column-major, 96×96),
-              ``{train,test}_y.bin`` (labels 1..10), ``unlabeled_X.bin``, ``class_names.txt``
-cifar10c      ``CIFAR-10-C/<corruption>.npy`` (uint8 (5·n, 32, 32, 3), severity 1 first) and
-              ``labels.npy``: the fake CIFAR-10 test set, perturbed (see
-              :mod:`fa_companion.measure.robustness.cifar10c`); needs ``cifar10``
-============  ===================================================================================
+- ``mnist``: ``MNIST/raw/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz`` (IDX, gzip);
+- ``fashion_mnist``: ``FashionMNIST/raw/`` with the same four IDX names;
+- ``cifar10``: ``cifar-10-batches-py/data_batch_1`` … ``data_batch_5``, ``test_batch``,
+  ``batches.meta`` (pickles; rows of 1024 red, 1024 green, 1024 blue values);
+- ``cifar100``: ``cifar-100-python/train``, ``test``, ``meta`` (pickles; fine and coarse labels);
+- ``svhn``: ``train_32x32.mat``, ``test_32x32.mat`` (MATLAB; ``X`` of shape (32, 32, 3, N), ``y``
+  in 1..10 where 10 is the digit 0);
+- ``stl10``: ``stl10_binary/{train,test}_X.bin`` (uint8, 96×96, each channel column-major),
+  ``{train,test}_y.bin`` (labels 1..10), ``unlabeled_X.bin``, ``class_names.txt``;
+- ``cifar10c``: ``CIFAR-10-C/<corruption>.npy`` (uint8 (5·n, 32, 32, 3), severity 1 first) and
+  ``labels.npy``: the fake CIFAR-10 test set, perturbed (the layout of
+  :mod:`fa_companion.measure.robustness.cifar10c`); needs ``cifar10``.
 
 Command line (a data root to try the paper profile's pipeline on, see ``book/reproducing.md``)::
 

@@ -26,8 +26,9 @@ CIFAR10C_URL = "https://zenodo.org/records/2535967"
 
 def cifar10c_folder(path: str | os.PathLike[str]) -> Path:
     """The CIFAR-10-C folder ``path`` names: as given when absolute, else under the data root
-    (:func:`fa_companion.data.data_root`: ``$FA_COMPANION_DATA`` or ``~/.cache/fa_companion/data``),
-    so that the paper profile's ``cifar10c_dir: CIFAR-10-C`` finds the archive unpacked there."""
+    (:func:`fa_companion.data.datasets.data_root`: ``$FA_COMPANION_DATA`` or
+    ``~/.cache/fa_companion/data``), so that the paper profile's ``cifar10c_dir: CIFAR-10-C`` finds
+    the archive unpacked there."""
     from ...data.datasets import data_root
 
     path = Path(path).expanduser()
