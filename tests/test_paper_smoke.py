@@ -116,6 +116,36 @@ def test_the_paper_profile_names_only_the_papers_datasets(chapter):
                 f"{PAPER_DATASETS}")
 
 
+def test_a_smoke_run_is_the_paper_profile_with_the_overlay_given_explicitly():
+    """The kernel sees profile "paper"; the overlay's values are injected like -p values, the rest
+    of the paper profile applies as usual, and an explicit -p still wins over the overlay."""
+    chapter = "07_initial_alignment"
+    extra = book.smoke_parameters(chapter, extra={"epochs": 2})
+    nb = book.prepare(chapter, "paper", extra=extra)
+    injected = nb.metadata.papermill["parameters"]
+    assert injected == {"profile": "paper", **book.smoke_overlay()[chapter], "epochs": 2}
+    values = nb.metadata["fa_companion"]["parameters"]
+    assert values["dataset"] == "cifar10" and values["epochs"] == 2  # paper.yaml, then -p
+
+
+def test_a_smoke_run_of_another_profile_is_refused_before_any_kernel(tmp_path):
+    with pytest.raises(book.BookError, match="--profile paper --smoke"):
+        book.execute(["07"], "ci", tmp_path, smoke=True)
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_overlay_is_checked_like_a_params_file(tmp_path):
+    params = tmp_path / "book" / "params"
+    params.mkdir(parents=True)
+    (tmp_path / "book" / "07_x.py").write_text("")
+    (params / book.SMOKE_FILE).write_text("08_nothing:\n  n: 1\n")
+    with pytest.raises(book.BookError, match="section '08_nothing' names no chapter"):
+        book.smoke_overlay(tmp_path / "book")
+    (params / book.SMOKE_FILE).write_text("07_x:\n  profile: ci\n")
+    with pytest.raises(book.BookError, match="sets 'profile'"):
+        book.smoke_overlay(tmp_path / "book")
+
+
 # --------------------------------------------------------------------------------------------
 # The smoke run itself
 # --------------------------------------------------------------------------------------------

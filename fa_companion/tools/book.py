@@ -243,6 +243,12 @@ def smoke_path(book_dir: Path | str | None = None) -> Path:
     return _book(book_dir) / "params" / SMOKE_FILE
 
 
+def smoke_dir(book_dir: Path | str | None = None) -> Path:
+    """``<checkout>/.cache/paper-smoke/``: a smoke run's notebooks, and its stores under ``store/``
+    unless ``$FA_COMPANION_STORE`` says otherwise."""
+    return _book(book_dir).resolve().parent / ".cache" / "paper-smoke"
+
+
 def smoke_overlay(book_dir: Path | str | None = None) -> dict[str, dict[str, Any]]:
     """The smoke overlay ``book/params/paper-smoke.yaml`` as ``{chapter: {name: value}}``.
 
@@ -694,9 +700,8 @@ def execute(
         if profile != SMOKE_PROFILE:
             raise BookError(f"a smoke run executes the {SMOKE_PROFILE!r} profile, not {profile!r}: "
                             f"use --profile {SMOKE_PROFILE} --smoke")
-        smoke_dir = bdir.parent / ".cache" / "paper-smoke"
-        output_dir = output_dir if output_dir is not None else smoke_dir
-        store_dir = store_dir or os.environ.get(STORE_ENV) or smoke_dir / "store"
+        output_dir = output_dir if output_dir is not None else smoke_dir(bdir)
+        store_dir = store_dir or os.environ.get(STORE_ENV) or smoke_dir(bdir) / "store"
     out_dir = Path(output_dir).resolve() if output_dir is not None else bdir
     chapter_extra = {chapter: smoke_parameters(chapter, bdir, extra) if smoke else extra
                      for chapter in names}
@@ -1015,12 +1020,12 @@ def interrupted_message(exc: Interrupted, command: str, remaining: Sequence[str]
 
     root = chapter_store(exc.chapter, exc.profile).root
     n = len(list(root.glob("*.json"))) if root.is_dir() else 0
-    allow = " --allow-compute" if command == "execute --allow-compute" else ""
-    cmd = command.split()[0]
+    cmd, *flags = command.split()  # e.g. "execute --allow-compute", "execute --smoke"
+    flags_text = "".join(f" {flag}" for flag in flags)
     return (
         f"interrupted in {exc.chapter}: {n} complete result(s) stored in {root} "
         f"(kept; an unfinished one is recomputed); resume with: python -m fa_companion.book "
-        f"{cmd} {' '.join(remaining)} --profile {exc.profile}{allow}{_cli_args(exc.extra)}"
+        f"{cmd} {' '.join(remaining)} --profile {exc.profile}{flags_text}{_cli_args(exc.extra)}"
     )
 
 
@@ -1075,6 +1080,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             extra = _parse_extra(args.parameter)
             command = "execute --allow-compute" if args.command == "execute" and allow \
                 else args.command
+            smoke = getattr(args, "smoke", False)
+            if smoke:
+                command += " --smoke"
+                # the kernels' stores, and the store an interruption message reports
+                os.environ.setdefault(STORE_ENV, str(smoke_dir() / "store"))
 
             def say(exc: Interrupted) -> str:
                 done = {r.chapter for r in exc.done}
@@ -1096,7 +1106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     allow_compute=allow,
                     extra=extra,
                     on_interrupt=stop,
-                    smoke=getattr(args, "smoke", False),
+                    smoke=smoke,
                 )
             except Interrupted as exc:
                 print(say(exc), file=sys.stderr)
