@@ -428,3 +428,18 @@ def test_provenance_table_one_aligned_line_per_result():
     lines = provenance_table(results).splitlines()
     assert lines[0] == "BP            1.5 min on cpu (2 thread(s), torch 2.14.1, commit 0123456789)"
     assert lines[1] == "IFA 0° + WN   nan min on ? (threads not recorded, torch ?, commit ?)"
+
+
+def test_store_env_roots_every_store_and_the_model_cache(tmp_path, monkeypatch):
+    """$FA_COMPANION_STORE (a smoke run's scratch folder) stands in for the repository as the home
+    of the results stores and the model cache; the repository itself is left alone."""
+    from fa_companion.store.results import STORE_ENV, chapter_store, repo_root, store_root
+    from fa_companion.training.experiments import condition_config, model_cache_path
+
+    monkeypatch.setenv(STORE_ENV, str(tmp_path))
+    assert store_root() == tmp_path and repo_root() != tmp_path
+    assert chapter_store("07_initial_alignment", "paper").root == tmp_path / "results-paper" / "07_initial_alignment"
+    assert chapter_store("07_initial_alignment", "book").root == tmp_path / "book" / "results" / "07_initial_alignment"
+    assert model_cache_path(condition_config("fa", None, [0])).parent == tmp_path / ".cache" / "models"
+    monkeypatch.delenv(STORE_ENV)
+    assert store_root() == repo_root()
