@@ -8,10 +8,11 @@ function of one flat parameter vector ``θ = (W₀, b₀, W₁, b₁, …)`` (Pa
 ordinary differentiable operations. Differentiating through the FA autograd Functions instead
 would differentiate the FA pseudo-gradient and give a wrong, non-symmetric "Hessian".
 
-- :class:`Hessian`: Hessian-vector products ``Hv`` by forward-over-reverse differentiation
-  (``torch.func.jvp`` of ``torch.func.grad``, Paper B eq. of §B.7 ``∂(gᵀv)/∂θ = Hv``) on a fixed
-  batch, vectorized with ``torch.func.vmap`` over probe vectors and over the K networks of an
-  ensemble (the Hessian of the summed losses is block diagonal), with a count of products.
+- :class:`Hessian`: Hessian-vector products ``Hv`` (Paper B eq. of §B.7 ``∂(gᵀv)/∂θ = Hv``) on a
+  fixed batch, by a reverse pass through the gradient's graph kept from the first product (the
+  default, as PyHessian) or by forward-over-reverse differentiation (``torch.func.jvp`` of
+  ``torch.func.grad``), vectorized over probe vectors and over the K networks of an ensemble (the
+  Hessian of the summed losses is block diagonal), with a count of products.
 - :func:`top_eigenpairs`: the k largest eigenpairs with ``scipy.sparse.linalg.eigsh`` (implicitly
   restarted Lanczos, ``which='LA'``, seeded start) on a ``LinearOperator``. Paper B uses power
   iteration; eigsh gives the same eigenvalue to a stated tolerance in fewer products and also the
@@ -180,15 +181,31 @@ class Hessian:
     ``(n,)`` or ``(P, n)`` for one network and ``(K, n)`` or ``(K, P, n)`` for K networks (probe p
     of network k multiplies network k's Hessian). ``n_hvp`` counts Hessian-vector products *per
     network* (a block of P probes counts P).
+
+    Two ways to the same product (equal to float rounding; ``tests/test_hessian.py`` checks it):
+
+    - ``keep_graph=True`` (default): the gradient ``g(θ) = ∇L(θ)`` is computed once, on the first
+      product, with its graph kept (``create_graph=True``), and every product is one more
+      reverse pass through that graph, ``Hv = ∂(gᵀv)/∂θ`` (``torch.autograd.grad(g, θ, v,
+      retain_graph=True)``; a block of P vectors in one vectorized pass, ``is_grads_batched``).
+      This is what PyHessian does; it saves the forward and backward pass that every product of
+      the other way repeats, at the price of holding the graph (the batch's activations and
+      their gradients) in memory while the object lives.
+    - ``keep_graph=False``: forward-over-reverse, ``torch.func.jvp`` of ``torch.func.grad`` per
+      product (recomputes the forward and backward pass each time; holds nothing between
+      products).
     """
 
-    def __init__(self, loss_fn: Callable[[Tensor], Tensor], theta: Tensor) -> None:
+    def __init__(self, loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *,
+                 keep_graph: bool = True) -> None:
         if theta.dim() not in (1, 2):
             raise ValueError(f"theta must be (n,) or (K, n), got shape {tuple(theta.shape)}")
         self.loss_fn = loss_fn
         self.theta = theta.detach()
         self.n_hvp = 0
+        self.keep_graph = bool(keep_graph)
         self._grad = grad(loss_fn)
+        self._graph: tuple[Tensor, Tensor] | None = None  # (θ leaf, ∇L(θ) with its graph)
 
     @property
     def n(self) -> int:
@@ -216,6 +233,29 @@ class Hessian:
             return self._single(theta, v)
         return vmap(self._single, in_dims=(None, 0))(theta, v)
 
+    def _kept_graph(self) -> tuple[Tensor, Tensor]:
+        """The θ leaf and ``∇L(θ)`` with its graph, built on first use (K networks: the gradient of
+        the summed losses, whose Hessian is block diagonal, one block per network)."""
+        if self._graph is None:
+            with torch.enable_grad():
+                leaf = self.theta.clone().requires_grad_(True)
+                if leaf.dim() == 1:
+                    total = self.loss_fn(leaf)
+                else:
+                    total = vmap(self.loss_fn)(leaf).sum()
+                (g,) = torch.autograd.grad(total, leaf, create_graph=True)
+            self._graph = (leaf, g)
+        return self._graph
+
+    def _graph_products(self, v: Tensor, batched: bool) -> Tensor:
+        """``Hv`` by a reverse pass through the kept gradient graph; ``batched``: v's first axis
+        indexes independent vectors (each shaped like θ)."""
+        leaf, g = self._kept_graph()
+        with torch.enable_grad():
+            (hv,) = torch.autograd.grad(g, leaf, grad_outputs=v, retain_graph=True,
+                                        is_grads_batched=batched)
+        return hv.detach()
+
     def matvec(self, v: Tensor) -> Tensor:
         """Hessian-vector products, same shape as ``v`` (see the class docstring)."""
         v = v.to(self.dtype)
@@ -223,12 +263,18 @@ class Hessian:
             if v.dim() not in (1, 2) or v.shape[-1] != self.n:
                 raise ValueError(f"v must be (n,) or (P, n) with n = {self.n}, got {tuple(v.shape)}")
             self.n_hvp += 1 if v.dim() == 1 else v.shape[0]
+            if self.keep_graph:
+                return self._graph_products(v, batched=v.dim() == 2)
             return self._block(self.theta, v)
         k = self.theta.shape[0]
         if v.dim() not in (2, 3) or v.shape[0] != k or v.shape[-1] != self.n:
             raise ValueError(
                 f"v must be (K, n) or (K, P, n) with K = {k}, n = {self.n}, got {tuple(v.shape)}")
         self.n_hvp += 1 if v.dim() == 2 else v.shape[1]
+        if self.keep_graph:
+            if v.dim() == 2:
+                return self._graph_products(v, batched=False)
+            return self._graph_products(v.transpose(0, 1), batched=True).transpose(0, 1)
         if v.dim() == 2:
             return vmap(self._single)(self.theta, v)
         return vmap(self._block)(self.theta, v)
@@ -239,7 +285,7 @@ class Hessian:
             if k != 0:
                 raise ValueError(f"a single network has only member 0, got {k}")
             return self
-        return Hessian(self.loss_fn, self.theta[k])
+        return Hessian(self.loss_fn, self.theta[k], keep_graph=self.keep_graph)
 
     def linear_operator(self):
         """A float64 ``scipy.sparse.linalg.LinearOperator`` for one network (products in θ's dtype)."""
