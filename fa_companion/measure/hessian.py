@@ -115,13 +115,11 @@ class PlainMLP:
         """Views of θ (last dimension ``n_params``) as ``{W0: (…, out, in), b0: (…, out), …}``."""
         if theta.shape[-1] != self.n_params:
             raise ValueError(f"theta has {theta.shape[-1]} entries; this network has {self.n_params}")
-        params, i = {}, 0
         lead = theta.shape[:-1]
-        for name, shape in self.entries:
-            m = math.prod(shape)
-            params[name] = theta[..., i:i + m].reshape(*lead, *shape)
-            i += m
-        return params
+        # torch.split, not slicing: its backward is one concatenation, where each slice's backward
+        # writes a zero-filled n-sized gradient (it showed in Hessian-vector products)
+        parts = torch.split(theta, [math.prod(shape) for _, shape in self.entries], dim=-1)
+        return {name: part.reshape(*lead, *shape) for (name, shape), part in zip(self.entries, parts)}
 
     def flatten(self, params: Mapping[str, Tensor]) -> Tensor:
         """θ from a dict holding ``W{l}`` (and ``b{l}``); other entries (``B{l}``) are ignored.
@@ -376,8 +374,10 @@ def lanczos(hessian: Hessian, n_steps: int, n_runs: int = 1, *, seed: int = 0,
     """``n_runs`` Lanczos runs of ``n_steps`` steps with full reorthogonalization, vectorized.
 
     Starts are normalized Rademacher vectors (or ``start``, shaped ``(R, n)`` / ``(K, R, n)``).
-    Every step reorthogonalizes the new vector twice against all previous Lanczos vectors
-    (classical Gram-Schmidt, twice is enough), so the tridiagonal matrix is that of exact
+    Every step subtracts ``α_j q_j + β_{j-1} q_{j-1}`` (the three-term recurrence), then
+    reorthogonalizes against all previous Lanczos vectors by classical Gram-Schmidt, and repeats
+    that pass only for runs whose norm it cut below 1/√2 (the Daniel-Gragg-Kaufman-Stewart test,
+    "twice is enough"), so the tridiagonal matrix is that of exact
     arithmetic even when Ritz values converge. α and β are accumulated in float64. A run whose
     β falls below ``breakdown`` × its largest ``|α|`` has found an invariant subspace; it stops
     there (its ``length`` is recorded and its later entries are 0).
@@ -399,30 +399,47 @@ def lanczos(hessian: Hessian, n_steps: int, n_runs: int = 1, *, seed: int = 0,
         if tuple(q.shape) != (*lead, n_runs, hessian.n):
             raise ValueError(f"start must have shape {(*lead, n_runs, hessian.n)}, got {tuple(q.shape)}")
     q = q / q.norm(dim=-1, keepdim=True)
-    basis = torch.empty((n_steps, *q.shape), dtype=hessian.dtype, device=hessian.device)
-    alpha = torch.zeros((*q.shape[:-1], n_steps), dtype=torch.float64, device=hessian.device)
-    beta = torch.zeros((*q.shape[:-1], max(n_steps - 1, 0)), dtype=torch.float64, device=hessian.device)
-    alive = torch.ones(q.shape[:-1], dtype=torch.bool, device=hessian.device)
-    length = torch.full(q.shape[:-1], n_steps, dtype=torch.int64, device=hessian.device)
+    shape, n = q.shape, hessian.n
+    n_lines = math.prod(shape[:-1])  # independent Lanczos runs (K networks × R starts)
+    # basis[r, j] is run r's j-th Lanczos vector: each run's vectors are one contiguous (m, n) block,
+    # so the reorthogonalization is two batched matrix products without copies.
+    basis = torch.empty((n_lines, n_steps, n), dtype=hessian.dtype, device=hessian.device)
+    alpha = torch.zeros((*shape[:-1], n_steps), dtype=torch.float64, device=hessian.device)
+    beta = torch.zeros((*shape[:-1], max(n_steps - 1, 0)), dtype=torch.float64, device=hessian.device)
+    alive = torch.ones(shape[:-1], dtype=torch.bool, device=hessian.device)
+    length = torch.full(shape[:-1], n_steps, dtype=torch.int64, device=hessian.device)
+    # In-place updates of w: on a CPU every fresh n-sized temporary costs page faults, which at
+    # n ~ 10⁶ took as long as the arithmetic.
     for j in range(n_steps):
-        basis[j] = q
-        w = hessian.matvec(q)
-        a = (w * q).sum(-1)
+        basis[:, j] = q.reshape(n_lines, n)
+        w = hessian.matvec(q).reshape(n_lines, 1, n)
+        qj = basis[:, j:j + 1]  # (runs, 1, n)
+        a = torch.bmm(w, qj.transpose(1, 2)).reshape(shape[:-1])
         alpha[..., j] = torch.where(alive, a.double(), 0.0)
         if j == n_steps - 1:
             break
-        prev = basis[: j + 1]  # (j+1, …, R, n)
-        for _ in range(2):  # full reorthogonalization, twice
-            coef = (prev * w.unsqueeze(0)).sum(-1, keepdim=True)
-            w = w - (coef * prev).sum(0)
+        w.addcmul_(qj, a.reshape(n_lines, 1, 1), value=-1.0)
+        if j:
+            w.addcmul_(basis[:, j - 1:j], beta[..., j - 1].to(w.dtype).reshape(n_lines, 1, 1),
+                       value=-1.0)
+        prev = basis[:, : j + 1]  # (runs, j+1, n)
+        for rep in range(2):  # full reorthogonalization (classical Gram-Schmidt), again if needed
+            before = w.norm(dim=-1)
+            coef = torch.bmm(w, prev.transpose(1, 2))  # (runs, 1, j+1)
+            w.sub_(torch.bmm(coef, prev))
+            if rep == 0 and bool((w.norm(dim=-1) >= before * 0.7071).all()):
+                break
+        w = w.reshape(shape)
         b = w.norm(dim=-1)
         scale = alpha[..., : j + 1].abs().amax(-1).clamp_min(1e-300)
         broke = alive & (b.double() <= breakdown * scale)
         length = torch.where(broke, torch.full_like(length, j + 1), length)
         alive = alive & ~broke
         beta[..., j] = torch.where(alive, b.double(), 0.0)
-        q = torch.where(alive.unsqueeze(-1), w / b.clamp_min(torch.finfo(w.dtype).tiny).unsqueeze(-1),
-                        torch.zeros_like(w))
+        w.div_(b.clamp_min(torch.finfo(w.dtype).tiny).unsqueeze(-1))
+        if not bool(alive.all()):
+            w = torch.where(alive.unsqueeze(-1), w, torch.zeros_like(w))
+        q = w
     return {"alpha": alpha.cpu().numpy(), "beta": beta.cpu().numpy(), "length": length.cpu().numpy()}
 
 
