@@ -103,11 +103,6 @@ class CostRow:
     kind: str = "train"
 
 
-def _sum_rows(chapter, work, parts: Sequence[tuple[int, tuple[int, ...]]], epochs, images, ensembles):
-    return [CostRow(chapter, work.format(d=len(s) - 2), n, epochs, images, s, ensembles=ensembles)
-            for n, s in parts]
-
-
 ROWS: list[CostRow] = [
     CostRow("05", "Fig 6-7, width 50: 6 conditions × 10", 60, 100, 60_000, PAPER_A_50, batch=1000,
             ensembles=6),
@@ -154,7 +149,7 @@ seconds and are left out; chapter 10's landscape planes and PCA add little)."""
 KIND_FACTOR = {"train": 1.0, "forward": 1 / 3, "attack": 2 / 3, "hvp": 2.0}
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _cached_flops(sizes: tuple[int, ...] | None, arch: str | None) -> int:
     return _count_flops(sizes, arch)
 
