@@ -291,7 +291,17 @@ def run(device="auto", quick: bool = False, chapters: bool = False,
     else:
         out["peers_note"] = PEERS_NOTE
     out.update(chapter_timings(chapters, chapter_names))
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+    return {k: _round(v) for k, v in out.items()}
+
+
+def _round(v):
+    """Four decimals, or four significant digits for small values (errors such as 1e-7 stay
+    visible)."""
+    if isinstance(v, float):
+        return float(f"{v:.4g}") if 0 < abs(v) < 0.01 else round(v, 4)
+    if isinstance(v, list):
+        return [_round(x) for x in v]
+    return v
 
 
 PEERS_NOTE = ("peer ratios (lanczos_hvp_over_pyhessian, eig_seconds_over_pyhessian, "
