@@ -44,3 +44,9 @@ def test_gpu_check_paper_sizes_are_chapter_07s() -> None:
 def test_gpu_agreement_on_cuda() -> None:
     a = gpu_check.agreement(torch.device("cuda"), "tiny")
     assert a["comparison"] == "cpu vs cuda" and a["ok"], a
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without a GPU")
+def test_gpu_check_without_cuda_says_what_to_do() -> None:
+    with pytest.raises(SystemExit, match="--device cpu"):
+        gpu_check.check("cuda", "tiny")

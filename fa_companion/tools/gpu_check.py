@@ -211,6 +211,10 @@ def check(device="auto", size: str = "paper", *, bench: bool = True, steps: int 
     if size not in SIZES:
         raise ValueError(f"size must be one of {sorted(SIZES)}, got {size!r}")
     dev = resolve_device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise SystemExit("gpu_check: --device cuda, but torch sees no CUDA device (torch "
+                         f"{torch.__version__}); on a machine without a GPU run it with "
+                         "--device cpu (the agreement part then compares the CPU with itself)")
     t0 = time.perf_counter()
     env = environment(dev)
     result = {"device": dev.type, "size": size, "environment": env}
