@@ -365,3 +365,9 @@ def peers_bench(device="auto", quick: bool = False) -> dict:
         out.update(fa_step_over_biotorch(device))
     out["peers_seconds"] = time.perf_counter() - t0
     return out
+
+
+if __name__ == "__main__":  # the peers alone: python -m fa_companion.tools.bench_peers [--quick]
+    import json
+
+    print(json.dumps(peers_bench("auto", quick="--quick" in sys.argv[1:])))
