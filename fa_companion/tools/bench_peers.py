@@ -145,8 +145,10 @@ def _torch_eig_shim():
 def _accuracy(vals, vecs, ref_vals, ref_vecs) -> tuple[float, float]:
     vals = np.asarray(vals, dtype=np.float64)
     rel = np.abs(vals - ref_vals) / np.abs(ref_vals)
-    cos = [abs(float(torch.dot(a.reshape(-1).double(), b.reshape(-1).double())
-                     / (a.norm() * b.norm()).double())) for a, b in zip(vecs, ref_vecs)]
+    cos = []
+    for a, b in zip(vecs, ref_vecs):
+        a, b = a.reshape(-1).double(), b.reshape(-1).double()
+        cos.append(abs(float(torch.dot(a, b) / (a.norm() * b.norm()))))
     return float(rel.max()), float(min(cos))
 
 
