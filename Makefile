@@ -8,6 +8,11 @@
 #   make data          Fashion-MNIST from the Debian package dataset-fashion-mnist when possible
 #   make refresh-ref   re-execute chapters at the ci profile into tests/notebooks/ (CHAPTERS=07 ...)
 #   make reproduce     compute and store missing book-profile results (CHAPTERS=07 ...; slow)
+#   make bench         the benchmark (python -m fa_companion.bench --json; run it on a quiet machine)
+#   make bench-peers   install the benchmark's peers (the optional "bench" extra, BioTorch with
+#                      --no-deps), then the benchmark with --peers
+#   make gpu-check     on a GPU: bench, chapter 07's networks at paper size on synthetic data, CPU-GPU
+#                      agreement; writes book/results/gpu_check.json (GPU_CHECK_ARGS to change)
 #   make clean         remove build outputs and executed notebooks (keeps the venv and results)
 #
 # Variables: VENV (.venv), PYTHON (python3, used to create the venv), TORCH_SPEC (the pinned torch
@@ -33,10 +38,11 @@ NBVAL_ARGS := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sani
 export TQDM_DISABLE := 1
 unexport MPLBACKEND
 
-.PHONY: help venv data book execute html test refresh-ref check-sync reproduce lint clean distclean FORCE
+.PHONY: help venv data book execute html test refresh-ref check-sync reproduce lint clean distclean FORCE \
+        bench bench-peers gpu-check
 
 help:
-	@sed -n '2,16p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
+	@sed -n '2,21p' $(firstword $(MAKEFILE_LIST)) | sed 's/^# \{0,1\}//'
 
 # ---- environment ----------------------------------------------------------------------------
 # The stamp records TORCH_SPEC; installing again when pyproject.toml is newer or the spec changed.
@@ -102,6 +108,20 @@ refresh-ref: venv
 
 lint: venv
 	$(PY) -m ruff check .
+
+# ---- benchmarks and the GPU check -----------------------------------------------------------
+GPU_CHECK_ARGS ?= --device cuda --size paper --out book/results/gpu_check.json
+
+bench: venv
+	$(PY) -m fa_companion.bench --json
+
+bench-peers: venv
+	$(PY) -m pip install --upgrade-strategy only-if-needed -e ".[bench]"
+	$(PY) -m pip install --no-deps biotorch
+	$(PY) -m fa_companion.bench --json --peers
+
+gpu-check: venv
+	$(PY) -m fa_companion.tools.gpu_check $(GPU_CHECK_ARGS)
 
 # ---- cleaning -------------------------------------------------------------------------------
 clean:

@@ -104,18 +104,24 @@ def test_chapter_timings_default_to_the_toc(monkeypatch) -> None:
 def test_main_passes_the_chapters_flag(monkeypatch, capsys) -> None:
     seen = {}
 
-    def fake_run(device, quick=False, chapters=False, chapter_names=None):
+    def fake_run(device, quick=False, chapters=False, chapter_names=None, peers=False,
+                 ensemble_repeats=0):
         seen.update(device=device, quick=quick, chapters=chapters, names=chapter_names)
+        seen["peers"], seen["repeats"] = peers, ensemble_repeats
         return {"x": 1}
 
     monkeypatch.setattr(bench, "run", fake_run)
     bench.main(["--json", "--quick"])
-    assert seen == {"device": "auto", "quick": True, "chapters": False, "names": None}
+    assert seen == {"device": "auto", "quick": True, "chapters": False, "names": None,
+                    "peers": False, "repeats": 0}
     assert json.loads(capsys.readouterr().out) == {"x": 1}
     bench.main(["--json", "--chapters"])
     assert seen["chapters"] is True and seen["names"] is None
     bench.main(["--json", "--chapters", "07", "09", "--device", "cpu"])
-    assert seen == {"device": "cpu", "quick": False, "chapters": True, "names": ["07", "09"]}
+    assert seen == {"device": "cpu", "quick": False, "chapters": True, "names": ["07", "09"],
+                    "peers": False, "repeats": 0}
+    bench.main(["--json", "--peers", "--ensemble-repeats", "10"])
+    assert seen["peers"] is True and seen["repeats"] == 10
 
 
 def test_step_matmuls_do_the_counted_flops() -> None:
@@ -142,3 +148,72 @@ def test_paper_a_ensemble_bench_runs_and_bounds_the_fixed_costs() -> None:
         out["paper_a_sequential_steps_ms"] / out["paper_a_ensemble_step_ms"])
     seq, fixed = out["paper_a_sequential_steps_ms"], out["paper_a_fixed_step_ms"]
     assert 0 < fixed and out["paper_a_speedup_from_fixed_costs"] == pytest.approx(seq / (seq - fixed))
+
+
+# ---- the ensemble speedup's spread and the peers (fa_companion.tools.bench_peers) ----------------
+
+
+def test_quartiles_and_ensemble_speedup_spread_keys() -> None:
+    from fa_companion.tools.timing import quartiles
+
+    assert quartiles([3.0]) == (3.0, 3.0, 3.0)
+    assert quartiles([1.0, 2.0, 3.0, 4.0, 5.0]) == (2.0, 3.0, 4.0)
+    out = bench.ensemble_speedup_mlp(torch.device("cpu"), k=2, rounds=3, inner=1)
+    assert out["ensemble_speedup_mlp_q1"] <= out["ensemble_speedup_mlp"] <= out["ensemble_speedup_mlp_q3"]
+    spread = bench.ensemble_speedup_spread(torch.device("cpu"), 2, k=2, rounds=1, inner=1)
+    assert len(spread["ensemble_speedup_mlp_repeats"]) == 2 and spread["ensemble_speedup_mlp_repeats_iqr"] >= 0
+
+
+def test_missing_peers_name_how_to_install(monkeypatch) -> None:
+    import importlib.util
+
+    from fa_companion.tools import bench_peers
+
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a, **k: None)
+    missing = bench_peers.missing_peers()
+    assert set(missing) == {"pyhessian", "curvlinops", "biotorch"}
+    assert all("pip install" in how for how in missing.values())
+    assert "--no-deps" in missing["biotorch"]
+
+
+def test_biotorch_function_reexpressed_is_fa(monkeypatch) -> None:
+    """Without biotorch, its LinearGrad re-expressed: input gradient through B, weight gradient
+    gᵀx, bias gradient the column sum; and the step ratio is still measured (tiny rounds)."""
+    import sys
+
+    from fa_companion.tools import bench_peers
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(5, 4, generator=gen, requires_grad=True)
+    w = torch.randn(3, 4, generator=gen, requires_grad=True)
+    b = torch.randn(3, generator=gen, requires_grad=True)
+    B = torch.randn(3, 4, generator=gen)
+    g = torch.randn(5, 3, generator=gen)
+    out = bench_peers._BioTorchLinearGrad.apply(x, w, B, b, None)
+    torch.testing.assert_close(out, x @ w.T + b)
+    out.backward(g)
+    torch.testing.assert_close(x.grad, g @ B)
+    torch.testing.assert_close(w.grad, g.T @ x.detach())
+    torch.testing.assert_close(b.grad, g.sum(0))
+    monkeypatch.setitem(sys.modules, "biotorch", None)  # import fails as if not installed
+    monkeypatch.setitem(sys.modules, "biotorch.layers.fa", None)
+    res = bench_peers.fa_step_over_biotorch("cpu", rounds=1, inner=1)
+    assert res["biotorch_source"].startswith("re-expressed") and res["fa_step_over_biotorch"] > 0
+
+
+def test_hessian_peers_agree_on_the_products() -> None:
+    """PyHessian's and curvlinops' Hessian-vector products equal ours on the same network and
+    batch (small batch, few rounds: plumbing and agreement, not timing)."""
+    pytest.importorskip("pyhessian")
+    pytest.importorskip("curvlinops")
+    from fa_companion.tools import bench_peers
+
+    before = getattr(torch, "eig", None)
+    out = bench_peers.hessian_peers("cpu", batch=64, train_steps=3, rounds=1, inner=1,
+                                    lanczos_steps=4, eig_rounds=1)
+    assert out["pyhessian_hvp_max_rel_diff"] < 1e-5 and out["curvlinops_hvp_max_rel_diff"] < 1e-5
+    for key in ("lanczos_hvp_over_pyhessian", "eig_seconds_over_pyhessian", "hvp_over_pyhessian",
+                "curvlinops_hvp_over_ours", "curvlinops_eig_seconds_over_ours"):
+        assert out[key] > 0, key
+    assert out["ours_top2_rel_err"] <= out["pyhessian_top2_rel_err"]  # equal or better accuracy
+    assert getattr(torch, "eig", None) is before  # the shim for PyHessian's density() is undone

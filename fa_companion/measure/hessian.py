@@ -8,10 +8,11 @@ function of one flat parameter vector ``θ = (W₀, b₀, W₁, b₁, …)`` (Pa
 ordinary differentiable operations. Differentiating through the FA autograd Functions instead
 would differentiate the FA pseudo-gradient and give a wrong, non-symmetric "Hessian".
 
-- :class:`Hessian`: Hessian-vector products ``Hv`` by forward-over-reverse differentiation
-  (``torch.func.jvp`` of ``torch.func.grad``, Paper B eq. of §B.7 ``∂(gᵀv)/∂θ = Hv``) on a fixed
-  batch, vectorized with ``torch.func.vmap`` over probe vectors and over the K networks of an
-  ensemble (the Hessian of the summed losses is block diagonal), with a count of products.
+- :class:`Hessian`: Hessian-vector products ``Hv`` (Paper B eq. of §B.7 ``∂(gᵀv)/∂θ = Hv``) on a
+  fixed batch, by a reverse pass through the gradient's graph kept from the first product (the
+  default, as PyHessian) or by forward-over-reverse differentiation (``torch.func.jvp`` of
+  ``torch.func.grad``), vectorized over probe vectors and over the K networks of an ensemble (the
+  Hessian of the summed losses is block diagonal), with a count of products.
 - :func:`top_eigenpairs`: the k largest eigenpairs with ``scipy.sparse.linalg.eigsh`` (implicitly
   restarted Lanczos, ``which='LA'``, seeded start) on a ``LinearOperator``. Paper B uses power
   iteration; eigsh gives the same eigenvalue to a stated tolerance in fewer products and also the
@@ -114,13 +115,11 @@ class PlainMLP:
         """Views of θ (last dimension ``n_params``) as ``{W0: (…, out, in), b0: (…, out), …}``."""
         if theta.shape[-1] != self.n_params:
             raise ValueError(f"theta has {theta.shape[-1]} entries; this network has {self.n_params}")
-        params, i = {}, 0
         lead = theta.shape[:-1]
-        for name, shape in self.entries:
-            m = math.prod(shape)
-            params[name] = theta[..., i:i + m].reshape(*lead, *shape)
-            i += m
-        return params
+        # torch.split, not slicing: its backward is one concatenation, where each slice's backward
+        # writes a zero-filled n-sized gradient (it showed in Hessian-vector products)
+        parts = torch.split(theta, [math.prod(shape) for _, shape in self.entries], dim=-1)
+        return {name: part.reshape(*lead, *shape) for (name, shape), part in zip(self.entries, parts)}
 
     def flatten(self, params: Mapping[str, Tensor]) -> Tensor:
         """θ from a dict holding ``W{l}`` (and ``b{l}``); other entries (``B{l}``) are ignored.
@@ -180,15 +179,32 @@ class Hessian:
     ``(n,)`` or ``(P, n)`` for one network and ``(K, n)`` or ``(K, P, n)`` for K networks (probe p
     of network k multiplies network k's Hessian). ``n_hvp`` counts Hessian-vector products *per
     network* (a block of P probes counts P).
+
+    Two ways to the same product (equal to float rounding; ``tests/test_hessian.py`` checks it):
+
+    - ``keep_graph=True`` (default): the gradient ``g(θ) = ∇L(θ)`` is computed once, on the first
+      product, with its graph kept (``create_graph=True``), and every product is one more
+      reverse pass through that graph, ``Hv = ∂(gᵀv)/∂θ`` (``torch.autograd.grad(g, θ, v,
+      retain_graph=True)``; a block of P vectors in one vectorized pass, ``is_grads_batched``,
+      on a GPU, one pass per vector on a CPU, where that was faster).
+      This is what PyHessian does; it saves the forward and backward pass that every product of
+      the other way repeats, at the price of holding the graph (the batch's activations and
+      their gradients) in memory while the object lives.
+    - ``keep_graph=False``: forward-over-reverse, ``torch.func.jvp`` of ``torch.func.grad`` per
+      product (recomputes the forward and backward pass each time; holds nothing between
+      products).
     """
 
-    def __init__(self, loss_fn: Callable[[Tensor], Tensor], theta: Tensor) -> None:
+    def __init__(self, loss_fn: Callable[[Tensor], Tensor], theta: Tensor, *,
+                 keep_graph: bool = True) -> None:
         if theta.dim() not in (1, 2):
             raise ValueError(f"theta must be (n,) or (K, n), got shape {tuple(theta.shape)}")
         self.loss_fn = loss_fn
         self.theta = theta.detach()
         self.n_hvp = 0
+        self.keep_graph = bool(keep_graph)
         self._grad = grad(loss_fn)
+        self._graph: tuple[Tensor, Tensor] | None = None  # (θ leaf, ∇L(θ) with its graph)
 
     @property
     def n(self) -> int:
@@ -216,6 +232,34 @@ class Hessian:
             return self._single(theta, v)
         return vmap(self._single, in_dims=(None, 0))(theta, v)
 
+    def _kept_graph(self) -> tuple[Tensor, Tensor]:
+        """The θ leaf and ``∇L(θ)`` with its graph, built on first use (K networks: the gradient of
+        the summed losses, whose Hessian is block diagonal, one block per network)."""
+        if self._graph is None:
+            with torch.enable_grad():
+                leaf = self.theta.clone().requires_grad_(True)
+                if leaf.dim() == 1:
+                    total = self.loss_fn(leaf)
+                else:
+                    total = vmap(self.loss_fn)(leaf).sum()
+                (g,) = torch.autograd.grad(total, leaf, create_graph=True)
+            self._graph = (leaf, g)
+        return self._graph
+
+    def _graph_products(self, v: Tensor, batched: bool) -> Tensor:
+        """``Hv`` by a reverse pass through the kept gradient graph; ``batched``: v's first axis
+        indexes independent vectors (each shaped like θ)."""
+        leaf, g = self._kept_graph()
+        if batched and (v.shape[0] == 1 or v.device.type == "cpu"):
+            # One reverse pass per vector: on a CPU the vectorized pass (vmap over the backward)
+            # was slower than a loop (Paper B's MLP, batch 1000: 14 ms more for one vector, 13%
+            # more for four); on a GPU, one vectorized pass.
+            return torch.stack([self._graph_products(u, batched=False) for u in v])
+        with torch.enable_grad():
+            (hv,) = torch.autograd.grad(g, leaf, grad_outputs=v, retain_graph=True,
+                                        is_grads_batched=batched)
+        return hv.detach()
+
     def matvec(self, v: Tensor) -> Tensor:
         """Hessian-vector products, same shape as ``v`` (see the class docstring)."""
         v = v.to(self.dtype)
@@ -223,12 +267,18 @@ class Hessian:
             if v.dim() not in (1, 2) or v.shape[-1] != self.n:
                 raise ValueError(f"v must be (n,) or (P, n) with n = {self.n}, got {tuple(v.shape)}")
             self.n_hvp += 1 if v.dim() == 1 else v.shape[0]
+            if self.keep_graph:
+                return self._graph_products(v, batched=v.dim() == 2)
             return self._block(self.theta, v)
         k = self.theta.shape[0]
         if v.dim() not in (2, 3) or v.shape[0] != k or v.shape[-1] != self.n:
             raise ValueError(
                 f"v must be (K, n) or (K, P, n) with K = {k}, n = {self.n}, got {tuple(v.shape)}")
         self.n_hvp += 1 if v.dim() == 2 else v.shape[1]
+        if self.keep_graph:
+            if v.dim() == 2:
+                return self._graph_products(v, batched=False)
+            return self._graph_products(v.transpose(0, 1), batched=True).transpose(0, 1)
         if v.dim() == 2:
             return vmap(self._single)(self.theta, v)
         return vmap(self._block)(self.theta, v)
@@ -239,7 +289,7 @@ class Hessian:
             if k != 0:
                 raise ValueError(f"a single network has only member 0, got {k}")
             return self
-        return Hessian(self.loss_fn, self.theta[k])
+        return Hessian(self.loss_fn, self.theta[k], keep_graph=self.keep_graph)
 
     def linear_operator(self):
         """A float64 ``scipy.sparse.linalg.LinearOperator`` for one network (products in θ's dtype)."""
@@ -330,8 +380,10 @@ def lanczos(hessian: Hessian, n_steps: int, n_runs: int = 1, *, seed: int = 0,
     """``n_runs`` Lanczos runs of ``n_steps`` steps with full reorthogonalization, vectorized.
 
     Starts are normalized Rademacher vectors (or ``start``, shaped ``(R, n)`` / ``(K, R, n)``).
-    Every step reorthogonalizes the new vector twice against all previous Lanczos vectors
-    (classical Gram-Schmidt, twice is enough), so the tridiagonal matrix is that of exact
+    Every step subtracts ``α_j q_j + β_{j-1} q_{j-1}`` (the three-term recurrence), then
+    reorthogonalizes against all previous Lanczos vectors by classical Gram-Schmidt, and repeats
+    that pass only for runs whose norm it cut below 1/√2 (the Daniel-Gragg-Kaufman-Stewart test,
+    "twice is enough"), so the tridiagonal matrix is that of exact
     arithmetic even when Ritz values converge. α and β are accumulated in float64. A run whose
     β falls below ``breakdown`` × its largest ``|α|`` has found an invariant subspace; it stops
     there (its ``length`` is recorded and its later entries are 0).
@@ -353,30 +405,47 @@ def lanczos(hessian: Hessian, n_steps: int, n_runs: int = 1, *, seed: int = 0,
         if tuple(q.shape) != (*lead, n_runs, hessian.n):
             raise ValueError(f"start must have shape {(*lead, n_runs, hessian.n)}, got {tuple(q.shape)}")
     q = q / q.norm(dim=-1, keepdim=True)
-    basis = torch.empty((n_steps, *q.shape), dtype=hessian.dtype, device=hessian.device)
-    alpha = torch.zeros((*q.shape[:-1], n_steps), dtype=torch.float64, device=hessian.device)
-    beta = torch.zeros((*q.shape[:-1], max(n_steps - 1, 0)), dtype=torch.float64, device=hessian.device)
-    alive = torch.ones(q.shape[:-1], dtype=torch.bool, device=hessian.device)
-    length = torch.full(q.shape[:-1], n_steps, dtype=torch.int64, device=hessian.device)
+    shape, n = q.shape, hessian.n
+    n_lines = math.prod(shape[:-1])  # independent Lanczos runs (K networks × R starts)
+    # basis[r, j] is run r's j-th Lanczos vector: each run's vectors are one contiguous (m, n) block,
+    # so the reorthogonalization is two batched matrix products without copies.
+    basis = torch.empty((n_lines, n_steps, n), dtype=hessian.dtype, device=hessian.device)
+    alpha = torch.zeros((*shape[:-1], n_steps), dtype=torch.float64, device=hessian.device)
+    beta = torch.zeros((*shape[:-1], max(n_steps - 1, 0)), dtype=torch.float64, device=hessian.device)
+    alive = torch.ones(shape[:-1], dtype=torch.bool, device=hessian.device)
+    length = torch.full(shape[:-1], n_steps, dtype=torch.int64, device=hessian.device)
+    # In-place updates of w: on a CPU every fresh n-sized temporary costs page faults, which at
+    # n ~ 10⁶ took as long as the arithmetic.
     for j in range(n_steps):
-        basis[j] = q
-        w = hessian.matvec(q)
-        a = (w * q).sum(-1)
+        basis[:, j] = q.reshape(n_lines, n)
+        w = hessian.matvec(q).reshape(n_lines, 1, n)
+        qj = basis[:, j:j + 1]  # (runs, 1, n)
+        a = torch.bmm(w, qj.transpose(1, 2)).reshape(shape[:-1])
         alpha[..., j] = torch.where(alive, a.double(), 0.0)
         if j == n_steps - 1:
             break
-        prev = basis[: j + 1]  # (j+1, …, R, n)
-        for _ in range(2):  # full reorthogonalization, twice
-            coef = (prev * w.unsqueeze(0)).sum(-1, keepdim=True)
-            w = w - (coef * prev).sum(0)
+        w.addcmul_(qj, a.reshape(n_lines, 1, 1), value=-1.0)
+        if j:
+            w.addcmul_(basis[:, j - 1:j], beta[..., j - 1].to(w.dtype).reshape(n_lines, 1, 1),
+                       value=-1.0)
+        prev = basis[:, : j + 1]  # (runs, j+1, n)
+        for rep in range(2):  # full reorthogonalization (classical Gram-Schmidt), again if needed
+            before = w.norm(dim=-1)
+            coef = torch.bmm(w, prev.transpose(1, 2))  # (runs, 1, j+1)
+            w.sub_(torch.bmm(coef, prev))
+            if rep == 0 and bool((w.norm(dim=-1) >= before * 0.7071).all()):
+                break
+        w = w.reshape(shape)
         b = w.norm(dim=-1)
         scale = alpha[..., : j + 1].abs().amax(-1).clamp_min(1e-300)
         broke = alive & (b.double() <= breakdown * scale)
         length = torch.where(broke, torch.full_like(length, j + 1), length)
         alive = alive & ~broke
         beta[..., j] = torch.where(alive, b.double(), 0.0)
-        q = torch.where(alive.unsqueeze(-1), w / b.clamp_min(torch.finfo(w.dtype).tiny).unsqueeze(-1),
-                        torch.zeros_like(w))
+        w.div_(b.clamp_min(torch.finfo(w.dtype).tiny).unsqueeze(-1))
+        if not bool(alive.all()):
+            w = torch.where(alive.unsqueeze(-1), w, torch.zeros_like(w))
+        q = w
     return {"alpha": alpha.cpu().numpy(), "beta": beta.cpu().numpy(), "length": length.cpu().numpy()}
 
 

@@ -1,4 +1,4 @@
-"""Benchmarks: ``python -m fa_companion.bench [--json] [--device auto] [--quick] [--chapters]``.
+"""Benchmarks: ``python -m fa_companion.bench [--json] [--device auto] [--quick] [--chapters] [--peers]``.
 
 Prints one JSON object. Ratios are measured side by side in the same run (absolute times on a
 shared 2-core machine are noisy): the two workloads of a ratio are timed in alternation and the
@@ -9,7 +9,14 @@ median of the per-round times is used.
   batch 128, Adam (Paper B's optimizer). Goal ≤ 1.05. ``fa_fixed_overhead_ms`` and
   ``fa_over_bp_step_less_fixed_overhead`` split the excess into a fixed per-step cost and the rest.
 - ``ensemble_speedup_mlp``: 10 sequential single-network steps over one step of a K = 10 ensemble
-  (same network, batch 128 per member). Goal ≥ 1.3.
+  (same network, batch 128 per member), the median of per-round ratios over 15 rounds, with their
+  quartiles (``ensemble_speedup_mlp_q1``, ``_q3``). Goal ≥ 1.3. ``--ensemble-repeats N`` repeats
+  the whole measurement N times (``ensemble_speedup_mlp_repeats``, median and IQR). Both sides do
+  the same arithmetic, so on a CPU the speedup is what K - 1 saved fixed per-step costs are worth:
+  ``ensemble_speedup_mlp_from_fixed_costs`` predicts it from ``mlp_fixed_step_ms``.
+- With ``--peers`` (:mod:`fa_companion.tools.bench_peers`; optional packages, ``make bench-peers``):
+  ``lanczos_hvp_over_pyhessian``, ``eig_seconds_over_pyhessian``, ``hvp_over_pyhessian``,
+  ``curvlinops_*`` and ``fa_step_over_biotorch``; without it, ``peers_note``.
 - ``gemm_fraction_mlp``: the matmul FLOP/s achieved by one FA training step of 784-512-512-10 at
   batch 128 (:func:`mlp_step_matmul_flops` over the step's time, Adam and everything else
   included) divided by the FLOP/s of one large square float32 matmul timed in the same run (the
@@ -30,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
@@ -41,12 +49,13 @@ from torch import nn
 from .. import __version__, resolve_device
 from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
-from .timing import paired_times
+from .timing import paired_samples, paired_times, quartiles
 
 __all__ = [
     "paired_times",
     "fa_over_bp_step",
     "ensemble_speedup_mlp",
+    "ensemble_speedup_spread",
     "mlp_step_matmul_flops",
     "gemm_fraction_mlp",
     "chapter_timings",
@@ -104,7 +113,17 @@ def fa_over_bp_step(device: torch.device, rounds: int = 15, inner: int = 20) -> 
             "fa_over_bp_step_less_fixed_overhead": (t["fa"] - overhead) / t["bp"]}
 
 
-def ensemble_speedup_mlp(device: torch.device, k: int = 10, rounds: int = 7, inner: int = 5) -> dict:
+def ensemble_speedup_mlp(device: torch.device, k: int = 10, rounds: int = 15, inner: int = 5) -> dict:
+    """``ensemble_speedup_mlp``: the median over ``rounds`` rounds of the per-round ratio (10
+    sequential single-network steps over one step of the K = 10 ensemble, the two timed back to
+    back in each round, so that a burst of load from other processes hits both sides of a ratio),
+    with the quartiles of those per-round ratios (``ensemble_speedup_mlp_q1``, ``_q3``).
+
+    Both sides do the same arithmetic; what the ensemble saves is the fixed cost of K - 1 steps
+    (Python, dispatch, autograd bookkeeping, Adam's per-tensor work). ``mlp_fixed_step_ms`` is that
+    cost, timed in the same rounds as the step of the benchmark's three layers on ``TINY_SIZES``,
+    and ``ensemble_speedup_mlp_from_fixed_costs`` the speedup it alone predicts,
+    ``sequential / (sequential - (K - 1) · fixed)``."""
     gen = torch.Generator().manual_seed(0)
     x = torch.rand(k, BATCH, SIZES[0], generator=gen).to(device)
     y = torch.randint(0, SIZES[-1], (k, BATCH), generator=gen).to(device)
@@ -117,10 +136,28 @@ def ensemble_speedup_mlp(device: torch.device, k: int = 10, rounds: int = 7, inn
         for step in solo_steps:
             step()
 
-    t = paired_times({"ensemble": ens_step, "sequential": sequential},
-                     rounds=rounds, inner=inner, device=device)
-    return {"ensemble_speedup_mlp": t["sequential"] / t["ensemble"],
-            "ensemble_step_ms": 1e3 * t["ensemble"], "sequential_steps_ms": 1e3 * t["sequential"]}
+    xt = torch.rand(TINY_BATCH, TINY_SIZES[0], generator=gen).to(device)
+    yt = torch.randint(0, TINY_SIZES[-1], (TINY_BATCH,), generator=gen).to(device)
+    fixed = _step_fn(FeedbackMLP(TINY_SIZES, Member("fa", seed=0)).to(device), xt, yt)
+    s = paired_samples({"ensemble": ens_step, "sequential": sequential, "fixed": fixed},
+                       rounds=rounds, inner=inner, device=device)
+    q1, med, q3 = quartiles([a / b for a, b in zip(s["sequential"], s["ensemble"])])
+    seq, fix = statistics.median(s["sequential"]), statistics.median(s["fixed"])
+    return {"ensemble_speedup_mlp": med, "ensemble_speedup_mlp_q1": q1, "ensemble_speedup_mlp_q3": q3,
+            "ensemble_step_ms": 1e3 * statistics.median(s["ensemble"]),
+            "sequential_steps_ms": 1e3 * seq, "mlp_fixed_step_ms": 1e3 * fix,
+            "ensemble_speedup_mlp_from_fixed_costs": seq / max(seq - (k - 1) * fix, 1e-12)}
+
+
+def ensemble_speedup_spread(device: torch.device, repeats: int = 10, **kwargs) -> dict:
+    """``ensemble_speedup_mlp`` measured ``repeats`` times over (fresh networks each time): the
+    values, their median and interquartile range (``ensemble_speedup_mlp_repeats``,
+    ``…_repeats_median``, ``…_repeats_iqr``), to see the spread between runs of the benchmark."""
+    runs = [ensemble_speedup_mlp(device, **kwargs)["ensemble_speedup_mlp"] for _ in range(repeats)]
+    q1, med, q3 = quartiles(runs)
+    return {"ensemble_speedup_mlp_repeats": [round(r, 4) for r in runs],
+            "ensemble_speedup_mlp_repeats_median": med,
+            "ensemble_speedup_mlp_repeats_iqr": q3 - q1}
 
 
 def mlp_step_matmul_flops(sizes: Sequence[int], batch: int) -> int:
@@ -242,9 +279,12 @@ def _chapter_benches(device: torch.device, rounds: int) -> dict:
 
 
 def run(device="auto", quick: bool = False, chapters: bool = False,
-        chapter_names: Sequence[str] | None = None) -> dict:
+        chapter_names: Sequence[str] | None = None, peers: bool = False,
+        ensemble_repeats: int = 0) -> dict:
     """All benchmarks as one flat dict (``quick`` uses fewer rounds, for smoke tests; the chapter
-    timings only with ``chapters``, see :func:`chapter_timings`)."""
+    timings only with ``chapters``, see :func:`chapter_timings`; the peers only with ``peers``,
+    see :mod:`fa_companion.tools.bench_peers`; ``ensemble_repeats`` > 0 adds
+    :func:`ensemble_speedup_spread`)."""
     dev = resolve_device(device)
     scale = 0.2 if quick else 1.0
     out = {"device": str(dev), "torch": torch.__version__, "fa_companion": __version__,
@@ -252,11 +292,34 @@ def run(device="auto", quick: bool = False, chapters: bool = False,
     if dev.type == "cuda":
         out["device_name"] = torch.cuda.get_device_name(dev)
     out.update(fa_over_bp_step(dev, rounds=max(3, int(15 * scale))))
-    out.update(ensemble_speedup_mlp(dev, rounds=max(3, int(7 * scale))))
+    out.update(ensemble_speedup_mlp(dev, rounds=max(3, int(15 * scale))))
+    if ensemble_repeats:
+        out.update(ensemble_speedup_spread(dev, ensemble_repeats, rounds=max(3, int(15 * scale))))
     out.update(gemm_fraction_mlp(dev, rounds=max(3, int(15 * scale))))
     out.update(_chapter_benches(dev, rounds=max(3, int(7 * scale))))
+    if peers:
+        from .bench_peers import peers_bench
+
+        out.update(peers_bench(dev, quick=quick))
+    else:
+        out["peers_note"] = PEERS_NOTE
     out.update(chapter_timings(chapters, chapter_names))
-    return {k: round(v, 4) if isinstance(v, float) else v for k, v in out.items()}
+    return {k: _round(v) for k, v in out.items()}
+
+
+def _round(v):
+    """Four decimals, or four significant digits for small values (errors such as 1e-7 stay
+    visible)."""
+    if isinstance(v, float):
+        return float(f"{v:.4g}") if 0 < abs(v) < 0.01 else round(v, 4)
+    if isinstance(v, list):
+        return [_round(x) for x in v]
+    return v
+
+
+PEERS_NOTE = ("peer ratios (lanczos_hvp_over_pyhessian, eig_seconds_over_pyhessian, "
+              "fa_step_over_biotorch, curvlinops_*) only with --peers; the peers install with "
+              "`make bench-peers` (pip install -e \".[bench]\" and pip install --no-deps biotorch)")
 
 
 def main(argv=None) -> None:
@@ -268,9 +331,18 @@ def main(argv=None) -> None:
     parser.add_argument("--chapters", nargs="*", metavar="CHAPTER", default=None,
                         help="also time executing the chapters (default: those in _toc.yml) at the"
                              " ci and book profiles (slow)")
+    parser.add_argument("--peers", action="store_true",
+                        help="also time PyHessian, curvlinops-for-pytorch and BioTorch side by side"
+                             " (optional; missing ones are listed with how to install them)")
+    parser.add_argument("--ensemble-repeats", type=int, default=0, metavar="N",
+                        help="also repeat ensemble_speedup_mlp N times (median and IQR)")
     args = parser.parse_args(argv)
     result = run(args.device, quick=args.quick, chapters=args.chapters is not None,
-                 chapter_names=args.chapters or None)
+                 chapter_names=args.chapters or None, peers=args.peers,
+                 ensemble_repeats=args.ensemble_repeats)
+    if args.peers and result.get("peers_missing"):
+        for name, how in result["peers_missing"].items():
+            print(f"peer {name} is not installed: {how}", file=sys.stderr)
     if args.json:
         print(json.dumps(result))
     else:

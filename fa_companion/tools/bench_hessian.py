@@ -2,9 +2,11 @@
 
 :func:`hessian_bench` returns
 
-- ``hvp_over_grad``: time of one Hessian-vector product (forward-over-reverse, ``torch.func.jvp``
-  of ``torch.func.grad``) over the time of one gradient, same network and batch, timed side by side
-  (median over alternating rounds, :func:`fa_companion.tools.timing.paired_times`). Theory: 2-4.
+- ``hvp_over_grad``: time of one Hessian-vector product (:class:`~fa_companion.measure.hessian.Hessian`'s
+  default: one reverse pass through the gradient graph kept from the first product) over the time
+  of one gradient (``torch.func.grad``, forward and backward), same network and batch, timed side
+  by side (median over alternating rounds, :func:`fa_companion.tools.timing.paired_times`). The
+  recomputing path (``keep_graph=False``, forward-over-reverse) costs 2-4 gradients.
 - ``hvps_for_top2``: Hessian-vector products that ``scipy.sparse.linalg.eigsh`` (``which='LA'``,
   seeded start, :func:`fa_companion.measure.hessian.top_eigenpairs`' default ``ncv``) uses for the top-2
   eigenpairs at relative tolerance 1e-4; ``top2_rel_err_vs_tight`` and

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["paired_times"]
+__all__ = ["paired_times", "paired_samples", "quartiles"]
 
 
 def _sync(device: torch.device) -> None:
@@ -21,6 +21,24 @@ def _sync(device: torch.device) -> None:
 def paired_times(fns: dict[str, Callable[[], None]], *, rounds: int, inner: int,
                  device: torch.device, warmup: int = 3) -> dict[str, float]:
     """Median seconds per call of each function, timed in alternation over ``rounds`` rounds."""
+    samples = paired_samples(fns, rounds=rounds, inner=inner, device=device, warmup=warmup)
+    return {k: statistics.median(v) for k, v in samples.items()}
+
+
+def quartiles(values) -> tuple[float, float, float]:
+    """(first quartile, median, third quartile) of ``values`` (``statistics.quantiles``,
+    inclusive method; a single value gives it three times)."""
+    values = list(values)
+    if len(values) == 1:
+        return values[0], values[0], values[0]
+    q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q2, q3
+
+
+def paired_samples(fns: dict[str, Callable[[], None]], *, rounds: int, inner: int,
+                   device: torch.device, warmup: int = 3) -> dict[str, list[float]]:
+    """Seconds per call of each function in each of ``rounds`` rounds, timed in alternation
+    (round r of every function ran back to back, so ratios can be taken per round)."""
     for fn in fns.values():
         for _ in range(warmup):
             fn()
@@ -33,4 +51,4 @@ def paired_times(fns: dict[str, Callable[[], None]], *, rounds: int, inner: int,
                 fn()
             _sync(device)
             samples[name].append((time.perf_counter() - t0) / inner)
-    return {k: statistics.median(v) for k, v in samples.items()}
+    return samples
