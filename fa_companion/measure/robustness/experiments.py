@@ -29,6 +29,10 @@ __all__ = [
     "run_attack",
     "gradient_config",
     "run_gradients",
+    "STRONG_ATTACKS",
+    "TRANSFER_SOURCE_ATTACKS",
+    "strong_attack_config",
+    "run_strong_attack",
 ]
 
 _MODELS: dict[tuple[str, str], torch.nn.Module] = {}
@@ -290,4 +294,105 @@ def run_gradients(config: dict, device="auto") -> dict:
                     "mean_cosine": {label: round(float(c.mean()), 4)
                                     for label, c in zip(models, arrays["cosine"])}},
         "provenance": {"device": str(dev)},
+    }
+
+
+# ----- chapter 12: attacks that settle gradient masking (torchattacks) ---------------------------
+
+STRONG_ATTACKS = ("noise", "fgsm", "bim", "pgd", "pgd_restarts", "apgd_ce", "apgd_dlr", "square",
+                  "transfer")
+"""The units of :func:`run_strong_attack`: the random-sign control, the library attacks
+(:data:`~.library.LIBRARY_ATTACKS`) and the transfer of a BP source's FGSM, BIM and PGD examples."""
+TRANSFER_SOURCE_ATTACKS = ("fgsm", "bim", "pgd")
+"""The attacks crafted on the BP source of the transfer unit (true gradient)."""
+
+
+def strong_attack_config(method: str, eps: float, models: dict, *, dataset: str, n_eval, n_test,
+                         steps: int = 10, restarts: int = 5, apgd_steps: int = 100,
+                         n_queries: int = 1000, seed: int = 0, paths=PATHS,
+                         source: dict | None = None) -> dict:
+    """One attack of :data:`STRONG_ATTACKS` at one ε against ``models`` (one condition each unit,
+    so that units resume and run as soon as a condition's networks exist), from torchattacks
+    (:mod:`.library`). Only the settings the attack uses enter the config: gradient attacks run
+    along every path in ``paths``, ``noise`` and ``square`` once (no gradient), ``transfer`` needs
+    ``source`` (the BP condition's config: member k−1's true-gradient examples go to member k)."""
+    if method not in STRONG_ATTACKS:
+        raise ValueError(f"unknown attack {method!r}; valid attacks are {STRONG_ATTACKS}")
+    if method == "transfer" and source is None:
+        raise ValueError("the transfer attack needs source= (the BP condition's model config)")
+    settings: dict = {} if method == "noise" else {"library": "torchattacks 3.5.1"}
+    if method in ("bim", "pgd", "pgd_restarts", "transfer"):
+        settings |= {"steps": int(steps), "alpha": "2.5*eps/steps"}
+    if method == "pgd_restarts":
+        settings["restarts"] = int(restarts)
+    if method in ("apgd_ce", "apgd_dlr"):
+        settings |= {"apgd_steps": int(apgd_steps), "apgd_restarts": 1}
+    if method == "square":
+        settings |= {"n_queries": int(n_queries), "p_init": 0.8, "loss": "margin"}
+    if method == "transfer":
+        settings |= {"source_attacks": list(TRANSFER_SOURCE_ATTACKS), "source": source,
+                     "pairing": "source member k-1 -> target member k"}
+        paths = list(TRANSFER_SOURCE_ATTACKS)
+    elif method in ("noise", "square"):
+        paths = ["none"]
+    return {"kind": "strong_attack", "method": method, "eps": float(eps), "seed": int(seed),
+            **settings, "paths": list(paths),
+            "eval": _eval_block(models, dataset, n_eval, n_test), "models": models}
+
+
+def _library_settings(config: dict) -> dict:
+    keys = {"steps": "steps", "restarts": "restarts", "apgd_steps": "apgd_steps",
+            "n_queries": "n_queries"}
+    return {arg: config[k] for k, arg in keys.items() if k in config}
+
+
+def run_strong_attack(config: dict, device="auto") -> dict:
+    """``correct`` (P, C, K, N) uint8: whether member k of model c classifies image n correctly
+    under the attack along path p (``paths`` of the config: gradient paths; ``none`` for the noise
+    control and Square; for ``transfer`` the source attack whose examples were transferred);
+    ``acc`` (P, C, K) its mean over images. BP members are attacked once for both paths (one
+    gradient). Library attacks run through :func:`~.library.attack_members`, one member at a time."""
+    from .library import attack_members
+
+    dev = resolve_device(device)
+    models = _models(config, dev)
+    ev = config["eval"]
+    x_np, y_np = eval_data(ev["dataset"], ev["n_eval"], ev["n_test"])
+    x, y = torch.from_numpy(x_np).to(dev), torch.from_numpy(y_np).to(dev)
+    method, eps, seed, paths = config["method"], config["eps"], config["seed"], config["paths"]
+    settings = _library_settings(config)
+    labels = list(models)
+    correct = []
+    if method == "transfer":
+        src = _models({"models": {"source": config["source"]}}, dev)["source"]
+        advs = [attack_members(src, x, y, m, eps, path="true", seed=seed, **settings).roll(1, dims=0)
+                for m in paths]
+    for label in labels:
+        model = models[label]
+        rows, done = [], None
+        for p, path in enumerate(paths):
+            if method == "noise":
+                adv = random_sign(model, x, eps, seed=seed)
+            elif method == "transfer":
+                adv = advs[p]
+            elif done is not None and all(m.rule == "bp" for m in model.members):
+                rows.append(done)  # BP: both paths are one gradient
+                continue
+            else:
+                adv = attack_members(model, x, y, method, eps, path=path, seed=seed, **settings)
+            with torch.no_grad():
+                pred = model(adv, backward="bp").argmax(-1)
+            done = (pred == y).to(torch.uint8).cpu().numpy()
+            rows.append(done)
+        correct.append(np.stack(rows))
+    correct = np.stack(correct, axis=1)  # (P, C, K, N)
+    acc = correct.mean(-1, dtype=np.float64)
+    return {
+        "arrays": {"correct": correct.astype(np.uint8), "acc": acc.astype(np.float32)},
+        "summary": {"method": method, "eps": eps, "conditions": labels, "paths": list(paths),
+                    "n_images": int(len(x)),
+                    "mean_acc_percent": {path: {label: round(100 * float(acc[p, c].mean()), 2)
+                                                for c, label in enumerate(labels)}
+                                         for p, path in enumerate(paths)}},
+        "provenance": {"device": str(dev), "torch_threads": torch.get_num_threads()},
     }
