@@ -142,7 +142,8 @@ def member_modules(model, path: str = "true") -> list[nn.Module]:
         raise ValueError(f"unknown gradient path {path!r}; valid paths are ('true', 'feedback')")
     if isinstance(model, FeedbackMLP):
         wrap = PlainTwin if path == "true" else FeedbackPath
-        return [wrap(model, k) for k in range(model.n_members)]
+        with torch.random.fork_rng(devices=[]):  # layer init draws are overwritten: leave no trace
+            return [wrap(model, k) for k in range(model.n_members)]
     if path == "feedback":
         raise ValueError(f"path 'feedback' needs a FeedbackMLP (the network's own B); got {type(model).__name__}")
     if not isinstance(model, nn.Module):
