@@ -446,6 +446,9 @@ def strongest_arrays(plan: list, results: list, epsilons, labels) -> dict:
     result. ``strongest``: each network's minimum accuracy over every key but the noise control;
     ``worst_case``: the fraction of images that survive every one of those attacks."""
     eps_index = {float(e): i for i, e in enumerate(epsilons)}
+    if 0.0 not in eps_index:
+        raise ValueError(f"epsilons {list(epsilons)} must hold 0 (the clean images)")
+    i0 = eps_index[0.0]
     cond_index = {label: c for c, label in enumerate(labels)}
     per_key: dict[str, dict] = {}
     clean = {}
@@ -463,7 +466,7 @@ def strongest_arrays(plan: list, results: list, epsilons, labels) -> dict:
     for key, cells in per_key.items():
         arr = np.zeros((len(epsilons), len(labels), k, n), dtype=np.uint8)
         for c in range(len(labels)):
-            arr[0, c] = clean[c]
+            arr[i0, c] = clean[c]
         for (e, c), v in cells.items():
             arr[e, c] = v
         correct[key] = arr
