@@ -225,3 +225,11 @@ def test_checklist_rows_follow_their_definitions():
     assert not flip(gradient_free=0.10)["gradient-free no stronger than gradient"]
     with pytest.raises(ValueError, match="fractions"):
         masking_checklist({**base, "noise": 80.0})
+
+
+def test_every_install_path_installs_torchattacks_without_deps():
+    from fa_companion.store.results import repo_root
+
+    root = repo_root()
+    for name in ("Makefile", "postBuild", "environment.yml", "README.md", "book/reproducing.md"):
+        assert L.INSTALL.removeprefix("pip ") in (root / name).read_text(encoding="utf-8"), name
