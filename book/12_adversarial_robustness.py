@@ -406,17 +406,6 @@ for label, by_path in checklists.items():
                            for p_, rows in by_path.items())
         print(f"  {check:41s} {cells}")
 
-# %% tags=["nbval-ignore-output", "hide-input"]
-spent: dict = {}
-for unit, r in zip(plan, strong):
-    spent[unit[0]] = spent.get(unit[0], 0.0) + r.provenance.get("wall_time_s", float("nan"))
-extra = sum(r.provenance.get("wall_time_s", float("nan")) for r in more) if square_check_queries else 0.0
-print(f"strong attacks computed in {(sum(spent.values()) + extra) / 60:.1f} min in all "
-      f"({strong[-1].provenance.get('torch_threads', '?')} thread(s), {strong[-1].provenance.get('device')}): "
-      + ", ".join(f"{m} {w / 60:.1f}" for m, w in spent.items())
-      + (f", Square with {square_check_queries} queries {extra / 60:.1f}" if square_check_queries else "")
-      + " (min)")
-
 # %% [markdown]
 # ## Verdicts
 #
@@ -503,3 +492,14 @@ for c, label in enumerate(labels):
     cells = [np.min(np.stack([S["acc"][k][je, c] for k in keys]), axis=0).mean() for keys in families.values()]
     cells += [S["strongest"][je, c].mean(), S["worst_case"][je, c].mean()]
     print(f"{label:8s}" + "".join(f"{100 * v:13.1f}" for v in cells))
+
+# %% tags=["nbval-ignore-output", "hide-input"]
+spent: dict = {}
+for unit, r in zip(plan, strong):
+    spent[unit[0]] = spent.get(unit[0], 0.0) + r.provenance.get("wall_time_s", float("nan"))
+extra = sum(r.provenance.get("wall_time_s", float("nan")) for r in more) if square_check_queries else 0.0
+print(f"strong attacks computed in {(sum(spent.values()) + extra) / 60:.1f} min in all "
+      f"({strong[-1].provenance.get('torch_threads', '?')} thread(s), {strong[-1].provenance.get('device')}): "
+      + ", ".join(f"{m} {w / 60:.1f}" for m, w in spent.items())
+      + (f", Square with {square_check_queries} queries {extra / 60:.1f}" if square_check_queries else "")
+      + " (min)")
