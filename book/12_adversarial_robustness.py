@@ -112,7 +112,7 @@ strong_epsilons: "list[float[0, 1]]" = [0.0, 0.01, 0.03, 0.05, 0.1, 0.2]
 pgd_restarts: "int[1]" = 5  # PGD runs from independent random starts
 apgd_steps: "int[1]" = 100  # APGD-CE and APGD-DLR steps (torchattacks' default), one restart
 square_queries: "int[1]" = 1000  # Square's queries per image
-square_check_queries: "int[0]" = 5000  # Square with more queries on BP and FA, to show 1000 suffice (0: skip)
+square_check_queries: "int[0]" = 5000  # Square with more queries on BP and FA: what more queries find (0: skip)
 device: "device" = "auto"
 
 # %%
