@@ -288,6 +288,14 @@ STRONG_STYLES = {
 """Label, colour and line style of every attack of the strong-attack figures."""
 
 
+def _eps_axis(ax, eps: Sequence[float]) -> None:
+    """ε on a scale linear below 0.01 and logarithmic above, from 0 to the largest ε."""
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlim(0, max(eps))
+    ax.set_xticks([e for e in eps if e in (0, 0.01, 0.03, 0.1)] or list(eps))
+    ax.xaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
+
+
 def _lowest(acc: dict, keys: Sequence[str]) -> np.ndarray:
     return np.min(np.stack([acc[k] for k in keys]), axis=0)
 
@@ -324,9 +332,7 @@ def fig_strong_curves(acc: dict, strongest: np.ndarray, eps: Sequence[float],
         ax.fill_between(eps, m - sd, m + sd, color="k", alpha=0.12, lw=0)
         ax.axvline(0.03, color="0.6", ls=":", lw=0.8)
         ax.set(title=label, xlabel="ε (L∞)")
-        ax.set_xscale("symlog", linthresh=0.01)
-        ax.set_xticks([e for e in eps if e in (0, 0.01, 0.03, 0.1, 0.2)] or list(eps))
-        ax.xaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
+        _eps_axis(ax, eps)
     axes[0, 0].set_ylabel("accuracy under attack (%)")
     handles, names = axes[0, 0].get_legend_handles_labels()
     fig.legend(handles, names, loc="lower center", ncol=4, fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
@@ -350,11 +356,10 @@ def fig_strongest(acc: dict, strongest: np.ndarray, eps: Sequence[float], labels
         a0.fill_between(eps, m - sd, m + sd, color=rule_color(label), alpha=0.15, lw=0)
     a0.axvline(eps_theta, color="0.6", ls=":", lw=0.8)
     a0.set(xlabel="ε (L∞)", ylabel="accuracy under the strongest attack (%)")
-    a0.set_xscale("symlog", linthresh=0.01)
-    a0.xaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
+    _eps_axis(a0, eps)
     a0.legend(fontsize=8)
     grad = ("fgsm", "bim", "pgd", "pgd_restarts", "apgd_ce", "apgd_dlr")
-    series = [("strongest", strongest, ("o-", "k"))]
+    series = [("strongest", strongest, ("o-", "k"))]  # drawn first and thick: others may cover it
     for path, style in (("true", ("o-", "C0")), ("feedback", ("s--", "C3"))):
         keys = [f"{m}/{path}" for m in grad if f"{m}/{path}" in acc]
         if keys:
@@ -363,7 +368,9 @@ def fig_strongest(acc: dict, strongest: np.ndarray, eps: Sequence[float], labels
         series.append(("Square (gradient-free)", acc["square"], ("D-.", "C4")))
     for name, data, (fmt, color) in series:
         m, sd = _mean_sd(data[ie, ifa])
-        a1.errorbar(thetas, m, yerr=sd, fmt=fmt, color=color, capsize=3, ms=4, label=f"IFA, {name}")
+        thick = name == "strongest"
+        a1.errorbar(thetas, m, yerr=sd, fmt=fmt, color=color, capsize=3, ms=6 if thick else 4,
+                    lw=3 if thick else 1.2, label=f"IFA, {name}")
     if "BP" in labels:
         bm, bsd = _mean_sd(strongest[ie, labels.index("BP")][None])
         a1.axhline(bm[0], color=rule_color("BP"), ls="--", lw=1, label="BP, strongest")
