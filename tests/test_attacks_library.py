@@ -3,6 +3,7 @@ A.4; chapter 12; Athalye, Carlini & Wagner 2018)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
@@ -233,3 +234,29 @@ def test_every_install_path_installs_torchattacks_without_deps():
     root = repo_root()
     for name in ("Makefile", "postBuild", "environment.yml", "README.md", "book/reproducing.md"):
         assert L.INSTALL.removeprefix("pip ") in (root / name).read_text(encoding="utf-8"), name
+
+
+def test_strongest_arrays_take_the_minimum_and_the_per_image_worst_case():
+    from types import SimpleNamespace
+
+    from fa_companion.measure.robustness.experiments import strong_attack_plan, strongest_arrays
+
+    models = {"BP": {"m": "bp"}, "IFA 0°": {"m": "ifa"}}
+    plan = strong_attack_plan(["noise", "fgsm", "square"], [0.0, 0.1], models, dataset="digits",
+                              n_eval=4, n_test=None)
+    assert [(m, e, label) for m, e, label, _ in plan] == [
+        ("noise", 0.0, "BP"), ("noise", 0.0, "IFA 0°"), ("noise", 0.1, "BP"), ("noise", 0.1, "IFA 0°"),
+        ("fgsm", 0.1, "BP"), ("fgsm", 0.1, "IFA 0°"), ("square", 0.1, "BP"), ("square", 0.1, "IFA 0°")]
+    clean = np.array([[1, 1, 1, 0]], dtype=np.uint8)  # (K=1, N=4)
+    fake = {"noise": [[1, 1, 1, 0]], "fgsm": [[1, 0, 1, 0], [1, 1, 0, 0]], "square": [[0, 1, 1, 0]]}
+    results = []
+    for method, eps, _, config in plan:
+        rows = clean[None] if eps == 0 else np.array(fake[method], dtype=np.uint8)[:, None]
+        assert rows.shape[0] == len(config["paths"])
+        results.append(SimpleNamespace(arrays={"correct": rows[:, None]}))  # (P, C=1, K, N)
+    out = strongest_arrays(plan, results, [0.0, 0.1], list(models))
+    assert set(out["attacks"]) == {"fgsm/true", "fgsm/feedback", "square"}
+    np.testing.assert_allclose(out["acc"]["square"][:, 0, 0], [0.75, 0.5])  # ε = 0 holds the clean images
+    np.testing.assert_allclose(out["strongest"][1, :, 0], [0.5, 0.5])  # the lowest attack: 2 of 4
+    np.testing.assert_allclose(out["worst_case"][1, :, 0], [0.0, 0.0])  # no image survives all three
+    np.testing.assert_allclose(out["worst_case"][0, :, 0], [0.75, 0.75])
