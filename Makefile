@@ -4,7 +4,8 @@
 #                      stored in book/results/, compute forbidden), build _build/html
 #   make test          check-sync, then unit tests + nbval on tests/notebooks/ (pytest's summary
 #                      is the last line)
-#   make venv          create $(VENV) with a pinned torch and `pip install -e ".[book,test]"`
+#   make venv          create $(VENV) with a pinned torch, `pip install -e ".[book,test]"` and
+#                      `pip install --no-deps torchattacks==3.5.1`
 #   make data          Fashion-MNIST from the Debian package dataset-fashion-mnist when possible
 #   make refresh-ref   re-execute chapters at the ci profile into tests/notebooks/ (CHAPTERS=07 ...)
 #   make reproduce     compute and store missing book-profile results (CHAPTERS=07 ...; slow)
@@ -57,6 +58,8 @@ $(PY):
 $(STAMP): pyproject.toml $(STAMP_FORCE) | $(PY)
 	$(PY) -m pip install $(TORCH_SPEC)
 	$(PY) -m pip install --upgrade-strategy only-if-needed -e ".[book,test]"
+	# chapter 12's attack library; without its deps: it pins requests~=2.25.1, Sphinx needs >=2.30
+	$(PY) -m pip install --no-deps torchattacks==3.5.1
 	echo '$(strip $(TORCH_SPEC))' > $@
 
 venv: $(STAMP)

@@ -139,3 +139,24 @@ def test_remaining_failing_and_partial_cases():
     assert ev("B-figS12b-bim-misalignment-helps", thetas=thetas, **true_only).verdict == "partly reproduced"
     assert ev("B-fig3a-trainable-region", fa_scores=np.full((2, 2), 85.0),
               ifa_scores=np.full((2, 2), 85.0)).verdict == "not reproduced"
+
+
+def test_strongest_attack_claims_reach_every_verdict():
+    """Figs 7b-c/S12/S13 under each network's strongest attack: one array of minimum accuracies."""
+    ev = claims.evaluate
+    thetas, k = [0.0, 30.0, 60.0, 90.0], 5
+    noise = 0.002 * np.arange(k)
+    bp = 0.10 + noise
+    rising = np.array([0.15, 0.20, 0.25, 0.30])[:, None] + noise  # all above BP, rising with θ
+    o = ev("B-fig7-strongest-ifa-beats-bp", thetas=thetas, ifa=rising, bp=bp)
+    assert o.verdict == "reproduced" and "strongest attack: yes" in o.measured
+    assert ev("B-fig7-strongest-misalignment-helps", thetas=thetas, ifa=rising, bp=bp).verdict == "reproduced"
+    some = np.vstack([np.tile(bp, (2, 1)), rising[2:]])  # 60° and 90° only
+    o = ev("B-fig7-strongest-ifa-beats-bp", thetas=thetas, ifa=some, bp=bp)
+    assert o.verdict == "partly reproduced" and "only 60°, 90°" in o.measured
+    flat = np.tile(bp, (4, 1))  # every IFA network at BP's level: no gain, no trend
+    assert ev("B-fig7-strongest-ifa-beats-bp", thetas=thetas, ifa=flat, bp=bp).verdict == "not reproduced"
+    assert ev("B-fig7-strongest-misalignment-helps", thetas=thetas, ifa=flat, bp=bp).verdict == "not reproduced"
+    falling = rising[::-1]  # above BP everywhere, but falling with θ
+    assert ev("B-fig7-strongest-misalignment-helps", thetas=thetas, ifa=falling, bp=bp).verdict == "not reproduced"
+    assert claims.CLAIMS["B-fig7-strongest-ifa-beats-bp"].reading.startswith("strongest attack")

@@ -26,6 +26,9 @@ __all__ = [
     "fig_attack_curves",
     "fig_attack_vs_theta",
     "fig_gradient_paths",
+    "STRONG_STYLES",
+    "fig_strong_curves",
+    "fig_strongest",
 ]
 
 _SHORT = {"gaussian_noise": "Gaussian", "shot_noise": "shot", "impulse_noise": "impulse",
@@ -267,5 +270,113 @@ def fig_gradient_paths(cosine: np.ndarray, sign: np.ndarray, angle0: np.ndarray,
     axes[0].axhline(0.0, color="0.6", ls=":", lw=0.8)
     axes[2].plot(thetas, thetas, color="0.6", ls=":", lw=0.8, label="θ_init")
     axes[2].legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+STRONG_STYLES = {
+    "noise": ("random ±ε signs", "0.6", ":"),
+    "fgsm": ("FGSM", "C1", "-"),
+    "bim": ("BIM", "C8", "-"),
+    "pgd": ("PGD", "C9", "-"),
+    "pgd_restarts": ("PGD, restarts", "C0", "-"),
+    "apgd_ce": ("APGD-CE", "C2", "-"),
+    "apgd_dlr": ("APGD-DLR", "C6", "-"),
+    "square": ("Square (gradient-free)", "C4", "-"),
+    "transfer": ("transfer from BP (best of 3)", "C5", "-."),
+}
+"""Label, colour and line style of every attack of the strong-attack figures."""
+
+
+def _eps_axis(ax, eps: Sequence[float]) -> None:
+    """ε on a scale linear below 0.01 and logarithmic above, from 0 to the largest ε."""
+    ax.set_xscale("symlog", linthresh=0.01)
+    ax.set_xlim(0, max(eps))
+    ax.set_xticks([e for e in eps if e in (0, 0.01, 0.03, 0.1)] or list(eps))
+    ax.xaxis.set_major_formatter(plt.FormatStrFormatter("%g"))
+
+
+def _lowest(acc: dict, keys: Sequence[str]) -> np.ndarray:
+    return np.min(np.stack([acc[k] for k in keys]), axis=0)
+
+
+def fig_strong_curves(acc: dict, strongest: np.ndarray, eps: Sequence[float],
+                      labels: Sequence[str]) -> Figure:
+    """Accuracy against ε under every attack, one panel per condition: gradient attacks along the
+    true gradient (solid) and the network's own feedback path (dashed, the lowest of the gradient
+    attacks there), Square, the transfer attack, random signs, and the strongest attack per network
+    (black, thick). ``acc[key]`` (E, C, K) from
+    :func:`fa_companion.measure.robustness.experiments.strongest_arrays`; ``strongest`` (E, C, K)."""
+    fig, axes = plt.subplots(1, len(labels), figsize=(2.7 * len(labels), 3.3), sharey=True,
+                             squeeze=False)
+    grad = [m for m in ("fgsm", "bim", "pgd", "pgd_restarts", "apgd_ce", "apgd_dlr") if f"{m}/true" in acc]
+    for c, label in enumerate(labels):
+        ax = axes[0, c]
+        for m in grad:
+            name, color, ls = STRONG_STYLES[m]
+            ax.plot(eps, _mean_sd(acc[f"{m}/true"][:, c])[0], ls, color=color, lw=1, label=f"{name} (true)")
+        fb = [f"{m}/feedback" for m in grad if f"{m}/feedback" in acc]
+        if fb:
+            ax.plot(eps, _mean_sd(_lowest(acc, fb)[:, c])[0], "--", color="C3", lw=1.4,
+                    label="best gradient attack, own feedback (B)")
+        for key in ("square", "noise"):
+            if key in acc:
+                name, color, ls = STRONG_STYLES[key]
+                ax.plot(eps, _mean_sd(acc[key][:, c])[0], ls, color=color, lw=1.4, label=name)
+        tr = [k for k in acc if k.startswith("transfer/")]
+        if tr:
+            name, color, ls = STRONG_STYLES["transfer"]
+            ax.plot(eps, _mean_sd(_lowest(acc, tr)[:, c])[0], ls, color=color, lw=1.2, label=name)
+        m, sd = _mean_sd(strongest[:, c])
+        ax.plot(eps, m, "-", color="k", lw=2.2, label="strongest (minimum per network)")
+        ax.fill_between(eps, m - sd, m + sd, color="k", alpha=0.12, lw=0)
+        ax.axvline(0.03, color="0.6", ls=":", lw=0.8)
+        ax.set(title=label, xlabel="ε (L∞)")
+        _eps_axis(ax, eps)
+    axes[0, 0].set_ylabel("accuracy under attack (%)")
+    handles, names = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, names, loc="lower center", ncol=4, fontsize=7.5, bbox_to_anchor=(0.5, 0.0))
+    fig.tight_layout(rect=(0, 0.2, 1, 1))
+    return fig
+
+
+def fig_strongest(acc: dict, strongest: np.ndarray, eps: Sequence[float], labels: Sequence[str],
+                  eps_theta: float) -> Figure:
+    """Left: each condition's accuracy under its strongest attack against ε (mean ± SD over
+    networks). Right: at ``eps_theta`` against θ_init, the strongest attack beside the best
+    gradient attack along each path and Square; BP's strongest as the dashed line (Fig 7c's
+    question asked of the strongest attack)."""
+    ie = list(eps).index(eps_theta)
+    ifa = [c for c, label in enumerate(labels) if _theta_of(label) is not None]
+    thetas = [_theta_of(labels[c]) for c in ifa]
+    fig, (a0, a1) = plt.subplots(1, 2, figsize=(9.2, 3.5))
+    for c, label in enumerate(labels):
+        m, sd = _mean_sd(strongest[:, c])
+        a0.plot(eps, m, "-", marker=_marker(label), ms=3.5, color=rule_color(label), label=label, lw=1.1)
+        a0.fill_between(eps, m - sd, m + sd, color=rule_color(label), alpha=0.15, lw=0)
+    a0.axvline(eps_theta, color="0.6", ls=":", lw=0.8)
+    a0.set(xlabel="ε (L∞)", ylabel="accuracy under the strongest attack (%)")
+    _eps_axis(a0, eps)
+    a0.legend(fontsize=8)
+    grad = ("fgsm", "bim", "pgd", "pgd_restarts", "apgd_ce", "apgd_dlr")
+    series = [("strongest", strongest, ("o-", "k"))]  # drawn first and thick: others may cover it
+    for path, style in (("true", ("o-", "C0")), ("feedback", ("s--", "C3"))):
+        keys = [f"{m}/{path}" for m in grad if f"{m}/{path}" in acc]
+        if keys:
+            series.append((f"best gradient attack, {_PATH_TITLES[path]}", _lowest(acc, keys), style))
+    if "square" in acc:
+        series.append(("Square (gradient-free)", acc["square"], ("D-.", "C4")))
+    for name, data, (fmt, color) in series:
+        m, sd = _mean_sd(data[ie, ifa])
+        thick = name == "strongest"
+        a1.errorbar(thetas, m, yerr=sd, fmt=fmt, color=color, capsize=3, ms=6 if thick else 4,
+                    lw=3 if thick else 1.2, label=f"IFA, {name}")
+    if "BP" in labels:
+        bm, bsd = _mean_sd(strongest[ie, labels.index("BP")][None])
+        a1.axhline(bm[0], color=rule_color("BP"), ls="--", lw=1, label="BP, strongest")
+        a1.axhspan(bm[0] - bsd[0], bm[0] + bsd[0], color="0.5", alpha=0.15, lw=0)
+    a1.set(xlabel="θ_init (°)", ylabel="accuracy under attack (%)", xticks=thetas,
+           title=f"ε = {eps_theta:g}")
+    a1.legend(fontsize=7)
     fig.tight_layout()
     return fig

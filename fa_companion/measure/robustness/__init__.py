@@ -6,7 +6,12 @@
   files, and a writer of the same layout).
 - :mod:`.attacks`: FGSM, BIM and PGD (L∞) with an explicit input-gradient path, ``"true"`` (the
   exact gradient of the forward function) or ``"feedback"`` (through the network's own B), and a
-  transfer attack.
+  transfer attack (hand-written, batched over an ensemble's members: the stored Fig 7/S12/S13
+  results).
+- :mod:`.library`: the same attacks and those that settle gradient masking (Square, APGD-CE,
+  APGD-DLR, PGD with restarts) from torchattacks, one member at a time through a plain-autograd
+  twin (true gradient) or the network's own feedback path.
+- :mod:`.masking`: Athalye et al.'s gradient-masking checklist on measured accuracies.
 """
 
 from .attacks import (

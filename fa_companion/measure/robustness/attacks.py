@@ -25,6 +25,11 @@ needs no gradient of the attacked network at all.
 
 Ensembles: a model holds K members with logits ``(K, N, classes)``; clean images ``x`` are shared,
 ``(N, …)``, and every member gets its own adversarial examples, returned as ``(K, N, …)``.
+
+These hand-written attacks compute the stored Fig 7/S12/S13 results and stay for that reason and
+because they attack all K members in one batched pass; torchattacks (:mod:`.library`) attacks one
+network at a time. Its FGSM and BIM equal these to the bit in float64, its PGD does from the same
+random start (``tests/test_attacks_library.py``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ gradient-path analysis) over the *shared* trained networks of Paper B's conditio
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import torch
 
@@ -29,6 +31,14 @@ __all__ = [
     "run_attack",
     "gradient_config",
     "run_gradients",
+    "STRONG_ATTACKS",
+    "TRANSFER_SOURCE_ATTACKS",
+    "strong_attack_config",
+    "run_strong_attack",
+    "strong_attack_plan",
+    "strongest_arrays",
+    "ITERATIVE",
+    "checklist_accuracies",
 ]
 
 _MODELS: dict[tuple[str, str], torch.nn.Module] = {}
@@ -62,6 +72,12 @@ def _models(config: dict, device) -> dict:
 def eval_data(dataset: str, n_eval: int | None, n_test: int | None):
     """The evaluation images (float32 (N, C, H, W) numpy, CPU) and labels (int64 numpy): a
     class-stratified subset of ``n_eval`` test images (seed 0), or the networks' test split."""
+    x, y = _eval_data(dataset, n_eval, n_test)
+    return x.copy(), y.copy()
+
+
+@functools.lru_cache(maxsize=4)
+def _eval_data(dataset: str, n_eval: int | None, n_test: int | None):
     from ...data.datasets import load_dataset
 
     d = load_dataset(dataset, n_test=n_eval if n_eval is not None else n_test, n_train=1, seed=0)
@@ -290,4 +306,197 @@ def run_gradients(config: dict, device="auto") -> dict:
                     "mean_cosine": {label: round(float(c.mean()), 4)
                                     for label, c in zip(models, arrays["cosine"])}},
         "provenance": {"device": str(dev)},
+    }
+
+
+# ----- chapter 12: attacks that settle gradient masking (torchattacks) ---------------------------
+
+STRONG_ATTACKS = ("noise", "fgsm", "bim", "pgd", "pgd_restarts", "apgd_ce", "apgd_dlr", "square",
+                  "transfer")
+"""The units of :func:`run_strong_attack`: the random-sign control, the library attacks
+(:data:`~.library.LIBRARY_ATTACKS`) and the transfer of a BP source's FGSM, BIM and PGD examples."""
+TRANSFER_SOURCE_ATTACKS = ("fgsm", "bim", "pgd")
+"""The attacks crafted on the BP source of the transfer unit (true gradient)."""
+
+
+def strong_attack_config(method: str, eps: float, models: dict, *, dataset: str, n_eval, n_test,
+                         steps: int = 10, restarts: int = 5, apgd_steps: int = 100,
+                         n_queries: int = 1000, seed: int = 0, paths=PATHS,
+                         source: dict | None = None) -> dict:
+    """One attack of :data:`STRONG_ATTACKS` at one ε against ``models`` (one condition each unit,
+    so that units resume and run as soon as a condition's networks exist), from torchattacks
+    (:mod:`.library`). Only the settings the attack uses enter the config: gradient attacks run
+    along every path in ``paths``, ``noise`` and ``square`` once (no gradient), ``transfer`` needs
+    ``source`` (the BP condition's config: member k−1's true-gradient examples go to member k)."""
+    if method not in STRONG_ATTACKS:
+        raise ValueError(f"unknown attack {method!r}; valid attacks are {STRONG_ATTACKS}")
+    if method == "transfer" and source is None:
+        raise ValueError("the transfer attack needs source= (the BP condition's model config)")
+    settings: dict = {} if method == "noise" else {"library": "torchattacks 3.5.1"}
+    if method in ("bim", "pgd", "pgd_restarts", "transfer"):
+        settings |= {"steps": int(steps), "alpha": "2.5*eps/steps"}
+    if method == "pgd_restarts":
+        settings["restarts"] = int(restarts)
+    if method in ("apgd_ce", "apgd_dlr"):
+        settings |= {"apgd_steps": int(apgd_steps), "apgd_restarts": 1}
+    if method == "square":
+        settings |= {"n_queries": int(n_queries), "p_init": 0.8, "loss": "margin"}
+    if method == "transfer":
+        settings |= {"source_attacks": list(TRANSFER_SOURCE_ATTACKS), "source": source,
+                     "pairing": "source member k-1 -> target member k"}
+        paths = list(TRANSFER_SOURCE_ATTACKS)
+    elif method in ("noise", "square"):
+        paths = ["none"]
+    return {"kind": "strong_attack", "method": method, "eps": float(eps), "seed": int(seed),
+            **settings, "paths": list(paths),
+            "eval": _eval_block(models, dataset, n_eval, n_test), "models": models}
+
+
+def _library_settings(config: dict) -> dict:
+    keys = {"steps": "steps", "restarts": "restarts", "apgd_steps": "apgd_steps",
+            "n_queries": "n_queries"}
+    return {arg: config[k] for k, arg in keys.items() if k in config}
+
+
+def _correct(model, adv, y) -> np.ndarray:
+    """(K, N) uint8: member k's prediction on its own images ``adv[k]`` is right."""
+    with torch.no_grad():
+        return (model(adv, backward="bp").argmax(-1) == y).to(torch.uint8).cpu().numpy()
+
+
+def run_strong_attack(config: dict, device="auto") -> dict:
+    """``correct`` (P, C, K, N) uint8: whether member k of model c classifies image n correctly
+    under the attack along path p (``paths`` of the config: gradient paths; ``none`` for the noise
+    control and Square; for ``transfer`` the source attack whose examples were transferred);
+    ``acc`` (P, C, K) its mean over images; for FGSM, BIM and PGD also ``own_acc`` (P, C, K), the
+    same attack by our batched code (:mod:`.attacks`) on the same images. BP members are attacked once for both paths (one
+    gradient). Library attacks run through :func:`~.library.attack_members`, one member at a time."""
+    from .library import attack_members
+
+    dev = resolve_device(device)
+    models = _models(config, dev)
+    ev = config["eval"]
+    x_np, y_np = eval_data(ev["dataset"], ev["n_eval"], ev["n_test"])
+    x, y = torch.from_numpy(x_np).to(dev), torch.from_numpy(y_np).to(dev)
+    method, eps, seed, paths = config["method"], config["eps"], config["seed"], config["paths"]
+    settings = _library_settings(config)
+    labels = list(models)
+    correct, own = [], {}
+    if method == "transfer":
+        src = _models({"models": {"source": config["source"]}}, dev)["source"]
+        advs = [attack_members(src, x, y, m, eps, path="true", seed=seed, **settings).roll(1, dims=0)
+                for m in paths]
+    for label in labels:
+        model = models[label]
+        rows, done = [], None
+        for p, path in enumerate(paths):
+            if method == "noise":
+                adv = random_sign(model, x, eps, seed=seed)
+            elif method == "transfer":
+                adv = advs[p]
+            elif done is not None and all(m.rule == "bp" for m in model.members):
+                rows.append(done)  # BP: both paths are one gradient
+                continue
+            else:
+                adv = attack_members(model, x, y, method, eps, path=path, seed=seed, **settings)
+            done = _correct(model, adv, y)
+            rows.append(done)
+            if method in ATTACKS:  # our batched attack on the same images, for comparison
+                own[(label, path)] = _correct(model, attack(model, x, y, method, eps, path=path,
+                                                            steps=config.get("steps", 10), seed=seed), y)
+        correct.append(np.stack(rows))
+    correct = np.stack(correct, axis=1)  # (P, C, K, N)
+    acc = correct.mean(-1, dtype=np.float64)
+    arrays = {"correct": correct.astype(np.uint8), "acc": acc.astype(np.float32)}
+    if method in ATTACKS:
+        arrays["own_acc"] = np.stack([np.stack([own.get((label, path), own[(label, paths[0])])
+                                                for label in labels]) for path in paths]
+                                     ).mean(-1, dtype=np.float64).astype(np.float32)
+    return {
+        "arrays": arrays,
+        "summary": {"method": method, "eps": eps, "conditions": labels, "paths": list(paths),
+                    "n_images": int(len(x)),
+                    "mean_acc_percent": {path: {label: round(100 * float(acc[p, c].mean()), 2)
+                                                for c, label in enumerate(labels)}
+                                         for p, path in enumerate(paths)}},
+        "provenance": {"device": str(dev), "torch_threads": torch.get_num_threads()},
+    }
+
+
+def strong_attack_plan(methods, epsilons, models: dict, *, source: str = "BP", **settings) -> list:
+    """``[(method, ε, label, config)]``: one unit per attack, ε and condition (a condition's units
+    run as soon as its networks exist). At ε = 0 only the noise control runs (every attack is the
+    clean image there). ``settings`` go to :func:`strong_attack_config`."""
+    plan = []
+    for method in methods:
+        for eps in epsilons:
+            if eps == 0 and method != "noise":
+                continue
+            for label, cfg in models.items():
+                extra = {"source": models[source]} if method == "transfer" else {}
+                plan.append((method, float(eps), label,
+                             strong_attack_config(method, eps, {label: cfg}, **settings, **extra)))
+    return plan
+
+
+def strongest_arrays(plan: list, results: list, epsilons, labels) -> dict:
+    """The plan's stored results as arrays over ``(ε, condition, network)``: ``acc[key]`` and
+    ``correct[key]`` (…, N) for every ``key`` = ``method`` (noise, square), ``method/path``
+    (gradient attacks) or ``transfer/source attack``; at ε = 0 every key holds the clean images'
+    result. ``strongest``: each network's minimum accuracy over every key but the noise control;
+    ``worst_case``: the fraction of images that survive every one of those attacks."""
+    eps_index = {float(e): i for i, e in enumerate(epsilons)}
+    if 0.0 not in eps_index:
+        raise ValueError(f"epsilons {list(epsilons)} must hold 0 (the clean images)")
+    i0 = eps_index[0.0]
+    cond_index = {label: c for c, label in enumerate(labels)}
+    per_key: dict[str, dict] = {}
+    clean = {}
+    for (method, eps, label, config), r in zip(plan, results):
+        corr = r.arrays["correct"][:, 0]  # (P, K, N): one condition per unit
+        for p, path in enumerate(config["paths"]):
+            key = method if path == "none" else f"{method}/{path}"
+            per_key.setdefault(key, {})[eps_index[eps], cond_index[label]] = corr[p]
+            if eps == 0:
+                clean[cond_index[label]] = corr[p]
+    if len(clean) != len(labels):
+        raise ValueError("the plan needs the noise control at ε = 0 for every condition (clean)")
+    k, n = next(iter(clean.values())).shape
+    correct = {}
+    for key, cells in per_key.items():
+        arr = np.zeros((len(epsilons), len(labels), k, n), dtype=np.uint8)
+        for c in range(len(labels)):
+            arr[i0, c] = clean[c]
+        for (e, c), v in cells.items():
+            arr[e, c] = v
+        correct[key] = arr
+    acc = {key: v.mean(-1, dtype=np.float64) for key, v in correct.items()}
+    attacks = [key for key in correct if key != "noise"]
+    strongest = np.min(np.stack([acc[key] for key in attacks]), axis=0)
+    survive = np.logical_and.reduce([correct[key].astype(bool) for key in attacks])
+    return {"acc": acc, "correct": correct, "strongest": strongest,
+            "worst_case": survive.mean(-1, dtype=np.float64), "attacks": attacks}
+
+
+ITERATIVE = ("bim", "pgd", "pgd_restarts", "apgd_ce", "apgd_dlr")
+"""The iterative gradient attacks of the masking checklist."""
+
+
+def checklist_accuracies(acc: dict, c: int, path: str, ie: int, ie_max: int) -> dict:
+    """The accuracies :func:`~.masking.masking_checklist` needs, for condition ``c`` attacked along
+    gradient ``path`` (``acc`` from :func:`strongest_arrays`): the mean over networks of each
+    network's lowest accuracy in each group of attacks, at ε index ``ie`` (``ie_max``: the largest
+    ε, for the unbounded row)."""
+    def lowest(keys, e):
+        return float(np.min(np.stack([acc[key][e, c] for key in keys]), axis=0).mean())
+
+    iterative = [f"{m}/{path}" for m in ITERATIVE if f"{m}/{path}" in acc]
+    transfer = [key for key in acc if key.startswith("transfer/")]
+    return {
+        "fgsm": lowest([f"fgsm/{path}"], ie),
+        "iterative": lowest(iterative, ie),
+        "transfer": lowest(transfer, ie),
+        "noise": lowest(["noise"], ie),
+        "gradient_free": lowest(["square"], ie),
+        "unbounded": lowest([f"fgsm/{path}", *iterative], ie_max),
     }
