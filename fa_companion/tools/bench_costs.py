@@ -129,6 +129,10 @@ ROWS: list[CostRow] = [
             75, 10_000, kind="forward"),
     CostRow("12", "FGSM, BIM, PGD (1 + 10 + 10 steps) × 11 ε × 2 gradient paths, 5 × 10 networks",
             50, 21 * 11 * 2, 2000, kind="attack"),
+    CostRow("12", "Strong attacks: PGD 5 × 10 + APGD-CE 100 + APGD-DLR 100 steps × 2 paths × 5 ε, "
+            "500 images", 50, (5 * 10 + 100 + 100) * 2 * 5, 500, kind="attack"),
+    CostRow("12", "Square: ≤ 1000 queries × 5 ε, 500 images (an upper bound: fooled images stop)",
+            50, 1000 * 5, 500, kind="forward"),
     CostRow("13", "Table S2 MLPs, SVHN: 5 conditions × 10, ≤ 300 epochs", 50, 300, 73_257,
             ensembles=5),
     CostRow("13", "Table S2 MLPs, CIFAR-10 and CIFAR-100: 2 × 5 conditions × 10, ≤ 300 epochs", 100,
