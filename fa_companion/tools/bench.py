@@ -49,7 +49,7 @@ from torch import nn
 from .. import __version__, resolve_device
 from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
-from .timing import paired_samples, paired_times, quartiles
+from .timing import TINY_BATCH, TINY_SIZES, paired_samples, paired_times, quartiles
 
 __all__ = [
     "paired_times",
@@ -88,9 +88,6 @@ def _plain_bp_mlp(sizes) -> nn.Sequential:
     return nn.Sequential(*layers[:-1])
 
 
-TINY_SIZES, TINY_BATCH = (8, 8, 8, 2), 4
-"""A network with the benchmark's three layers and almost no arithmetic: its step time is the fixed
-per-step cost (Python, dispatch, autograd bookkeeping, Adam's per-tensor work)."""
 
 
 def fa_over_bp_step(device: torch.device, rounds: int = 15, inner: int = 20) -> dict:

@@ -63,7 +63,7 @@ from ..measure.hessian import Hessian, PlainMLP, lanczos, top_eigenpairs
 from ..measure.landscape import stacked_theta
 from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
-from .timing import paired_times
+from .timing import TINY_BATCH, TINY_SIZES, paired_times
 
 __all__ = ["PEERS", "missing_peers", "hessian_peers", "fa_step_over_biotorch", "peers_bench"]
 
@@ -330,11 +330,9 @@ def _biotorch_mlp(sizes) -> tuple[nn.Sequential, str]:
 
 def fa_step_over_biotorch(device="auto", *, rounds: int = 15, inner: int = 20) -> dict:
     """``fa_step_over_biotorch`` (see the module docstring) and the two step times; timed in the
-    same rounds, the same two networks at :data:`fa_companion.tools.bench.TINY_SIZES` (almost no
+    same rounds, the same two networks at :data:`fa_companion.tools.timing.TINY_SIZES` (almost no
     arithmetic: the fixed per-step cost) give ``biotorch_fixed_overhead_ms`` (our extra fixed cost
     per step) and ``fa_step_over_biotorch_less_fixed_overhead`` (the ratio without it)."""
-    from .bench import TINY_BATCH, TINY_SIZES
-
     dev = resolve_device(device)
     gen = torch.Generator().manual_seed(0)
     source = ""

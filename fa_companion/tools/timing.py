@@ -10,7 +10,12 @@ from collections.abc import Callable
 
 import torch
 
-__all__ = ["paired_times", "paired_samples", "quartiles"]
+__all__ = ["paired_times", "paired_samples", "quartiles", "TINY_SIZES", "TINY_BATCH"]
+
+TINY_SIZES, TINY_BATCH = (8, 8, 8, 2), 4
+"""A network with the benchmark's three layers and almost no arithmetic: its step time is the fixed
+per-step cost (Python, dispatch, autograd bookkeeping, Adam's per-tensor work). Used by
+:mod:`fa_companion.tools.bench` and :mod:`fa_companion.tools.bench_peers`."""
 
 
 def _sync(device: torch.device) -> None:
