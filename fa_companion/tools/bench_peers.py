@@ -382,7 +382,20 @@ def peers_bench(device="auto", quick: bool = False) -> dict:
     return out
 
 
-if __name__ == "__main__":  # the peers alone: python -m fa_companion.tools.bench_peers [--quick]
+def main(argv=None) -> None:
+    """``python -m fa_companion.tools.bench_peers [--quick] [--device DEVICE]``: the peers alone,
+    one JSON object on stdout."""
+    import argparse
     import json
 
-    print(json.dumps(peers_bench("auto", quick="--quick" in sys.argv[1:])))
+    parser = argparse.ArgumentParser(prog="python -m fa_companion.tools.bench_peers",
+                                     description="PyHessian, curvlinops and BioTorch beside ours "
+                                                 "(the --peers keys of python -m fa_companion.bench)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes (a smoke test, not a measurement)")
+    parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
+    args = parser.parse_args(argv)
+    print(json.dumps(peers_bench(args.device, quick=args.quick)))
+
+
+if __name__ == "__main__":
+    main()
