@@ -49,12 +49,17 @@ MEASURED_CPU = {
     # From book/results/gpu_check_cpu.json (`gpu_check --size paper --device cpu --no-bench
     # --steps 10`, OMP_NUM_THREADS=1, beside other jobs on the shared 2-core machine: noisy):
     # the FA and IFA ensembles' steps reached 34 GFLOP/s (7.9 MFLOP per image at 4,330 images/s);
-    # BP's ensemble step ran at half that rate (600 ms against 295 ms), not yet explained.
+    # BP's ensemble step ran at half that rate (600 ms against 295 ms): AccumulateGrad copies the
+    # transposed weight gradient of torch.matmul(x, Wᵀ) into W's layout.
     "flops_per_s": 3.4e10,
     "source": "book/results/gpu_check_cpu.json (FA ensemble step, 1 thread, shared machine)",
 }
+"""The CPU rate the table's CPU column uses: an FA ensemble training step of Paper B's MLP at
+paper size, measured on one thread."""
 GPU_ASSUMED = {"name": "NVIDIA H200 (assumed, not measured)", "flops_per_s": 20e12,
                "seconds_per_step": 1e-3, "measured": False}
+"""The GPU the table's GPU column assumes when no CUDA ``gpu_check.json`` is there: a sustained
+float32 rate and a fixed cost per optimizer step, both assumptions, not measurements."""
 GPU_CHECK_JSON = "book/results/gpu_check.json"
 """Where ``make gpu-check`` writes; when it holds a run with ``"device": "cuda"`` at paper size,
 :func:`gpu_rates` takes the GPU rate from its FA ensemble's measured step instead of

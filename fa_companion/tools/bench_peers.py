@@ -16,7 +16,7 @@ copied into an ``nn.Sequential`` for the peers):
 - ``lanczos_hvp_over_pyhessian``: seconds per product inside the algorithms, our
   :func:`~fa_companion.measure.hessian.lanczos` (``m`` steps, one run, full reorthogonalization)
   over PyHessian's own Lanczos, ``density(iter=m, n_v=1)`` (also fully reorthogonalized; its last
-  line, ``torch.eig``, removed in torch 2, is supplied for the call by :func:`_torch_eig_shim`),
+  line, ``torch.eig``, removed in torch 2, is supplied for the call by ``_torch_eig_shim``),
   both on graphs built before timing. Goal ≤ 1.0. ``lanczos_hvp_over_pyhessian_power`` compares
   with PyHessian's power iteration run for exactly ``m`` products (``eigenvalues(tol=0)``), which
   does no reorthogonalization at all (a lower bound on any Lanczos' overhead).
@@ -38,7 +38,7 @@ FA training step: ``fa_step_over_biotorch`` is one Adam step of our FA MLP (784-
 BioTorch's FA ``Linear`` layers (``biotorch.layers.fa.Linear``, its ``LinearGrad`` Function), timed
 in alternation. BioTorch 0.0.16 pins an old Jupyter stack (and ``requests`` 2.25), so it is installed
 with ``--no-deps``; its FA layers import and run with our torch. Without it, its ``LinearGrad``
-Function re-expressed here (:class:`_BioTorchLinearGrad`, a line-for-line copy of its forward and
+Function re-expressed here (``_BioTorchLinearGrad``, a line-for-line copy of its forward and
 backward) is used and ``biotorch_source`` says so. Goal ≤ 1.0. Both do the same arithmetic; what
 differs is the fixed per-step cost (our layers serve K-member ensembles, K = 1 here), measured on
 a network with almost no arithmetic in the same rounds: ``biotorch_fixed_overhead_ms`` and

@@ -11,7 +11,7 @@ one member at a time, through one of two wrappers with the member's own W and b:
   no feedback Function anywhere); its input gradient is the exact gradient of the forward function,
   backpropagated through every Wᵀ.
 - :class:`FeedbackPath` (``path="feedback"``): the member as it trains, a one-member
-  :class:`FeedbackMLP` whose backward sends the error to the input through every layer's B,
+  :class:`~fa_companion.nets.models.FeedbackMLP` whose backward sends the error to the input through every layer's B,
   including B₀ of the first layer. Its forward function is the same as the twin's; only the
   gradient the attack receives differs. For a BP member both wrappers give the same gradient.
 
@@ -34,7 +34,7 @@ the attack's size, :func:`.attacks.random_sign`); (2) an attack batched over the
 ensemble (torchattacks attacks one network at a time, so the stored Fig 7/S12/S13 results keep the
 batched :mod:`.attacks`, whose PGD draws its random start per member from a seeded generator rather
 than torchattacks' global random state); (3) the pairing of a transfer attack (source member k−1
-→ target member k), in :mod:`.experiments`.
+→ target member k), in :mod:`fa_companion.measure.robustness.experiments`.
 
 torchattacks 3.5.1 pins ``requests~=2.25.1``, which no current Sphinx accepts; its attacks never
 use requests, so it is installed without dependencies: ``pip install --no-deps torchattacks==3.5.1``.
@@ -91,7 +91,7 @@ class _Act(nn.Module):
 
 
 class PlainTwin(nn.Sequential):
-    """Member ``k`` of a :class:`FeedbackMLP` as plain ``nn.Linear`` layers with the same W and b
+    """Member ``k`` of a :class:`~fa_companion.nets.models.FeedbackMLP` as plain ``nn.Linear`` layers with the same W and b
     (frozen): ``(N, …) -> (N, classes)``. Autograd through it gives the true input gradient, the
     one every attacker with the weights would use."""
 
@@ -112,7 +112,7 @@ class PlainTwin(nn.Sequential):
 
 
 class FeedbackPath(nn.Module):
-    """Member ``k`` of a :class:`FeedbackMLP` as it trains: ``(N, …) -> (N, classes)`` with the
+    """Member ``k`` of a :class:`~fa_companion.nets.models.FeedbackMLP` as it trains: ``(N, …) -> (N, classes)`` with the
     member's own backward (errors sent through its B, B₀ included; autograd for a BP member).
     A one-member copy, so attacking it costs one network's work, not K."""
 
