@@ -50,3 +50,13 @@ def tiny_data() -> TensorDataset:
 @pytest.fixture
 def tiny_data64() -> TensorDataset:
     return make_tiny_dataset(dtype=torch.float64)
+
+
+@pytest.fixture(scope="module")
+def one_thread():
+    """One torch thread for a module of tiny networks: faster, and immune to a busy machine
+    (use with ``pytestmark = pytest.mark.usefixtures("one_thread")``)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

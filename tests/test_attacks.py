@@ -9,14 +9,7 @@ import torch.nn.functional as F
 from fa_companion.measure.robustness import attacks as A
 from fa_companion.nets.models import FeedbackMLP, Member
 
-
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    """These networks are tiny: one thread is faster, and immune to a busy machine."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def mlp(rule: str, sizes=(12, 16, 8, 5), seeds=(0, 1, 2), theta=None) -> FeedbackMLP:

@@ -17,12 +17,7 @@ from fa_companion.nets.models import FeedbackMLP, Member
 pytest.importorskip("torchattacks", reason=L.INSTALL)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def mixed_mlp(dtype=torch.float64) -> FeedbackMLP:

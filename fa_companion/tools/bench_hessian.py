@@ -32,17 +32,18 @@ from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
 from .timing import paired_times
 
-__all__ = ["hessian_bench"]
+__all__ = ["hessian_bench", "trained_problem"]
 
 SIZES = (784, 512, 512, 10)
 
 
-def hessian_bench(device="auto", *, batch: int = 1000, train_steps: int = 50, rounds: int = 7,
-                  inner: int = 3, tol: float = 1e-4) -> dict:
-    """``{"hvp_over_grad", "hvps_for_top2", …}`` (see the module docstring); extra keys give the
-    absolute times (ms), the top-2 eigenvalues, the batch size and the parameter count."""
-    dev = resolve_device(device)
-    gen = torch.Generator().manual_seed(0)
+def trained_problem(dev: torch.device, batch: int, train_steps: int,
+                    gen: torch.Generator | None = None):
+    """The Hessian benchmarks' problem, ``(net, θ, x, y)``: the :data:`SIZES` MLP trained
+    ``train_steps`` Adam steps by BP on one random batch of ``batch`` images (drawn from ``gen``,
+    seed 0 by default), as a :class:`~fa_companion.measure.hessian.PlainMLP` and its flat θ.
+    Shared by :func:`hessian_bench` and :mod:`fa_companion.tools.bench_peers`."""
+    gen = gen if gen is not None else torch.Generator().manual_seed(0)
     x = torch.rand(batch, SIZES[0], generator=gen).to(dev)
     y = torch.randint(0, SIZES[-1], (batch,), generator=gen).to(dev)
     model = FeedbackMLP(SIZES, Member("bp", seed=0)).to(dev)
@@ -52,8 +53,16 @@ def hessian_bench(device="auto", *, batch: int = 1000, train_steps: int = 50, ro
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-    net = PlainMLP.from_model(model)
-    theta = stacked_theta(model)[0]
+    return PlainMLP.from_model(model), stacked_theta(model)[0].detach(), x, y
+
+
+def hessian_bench(device="auto", *, batch: int = 1000, train_steps: int = 50, rounds: int = 7,
+                  inner: int = 3, tol: float = 1e-4) -> dict:
+    """``{"hvp_over_grad", "hvps_for_top2", …}`` (see the module docstring); extra keys give the
+    absolute times (ms), the top-2 eigenvalues, the batch size and the parameter count."""
+    dev = resolve_device(device)
+    gen = torch.Generator().manual_seed(0)
+    net, theta, x, y = trained_problem(dev, batch, train_steps, gen)
     loss_fn = net.loss_fn(x, y)
     hess = Hessian(loss_fn, theta)
     v = torch.randn(theta.shape, generator=gen).to(dev)

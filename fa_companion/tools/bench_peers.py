@@ -60,9 +60,9 @@ from torch import nn
 
 from .. import resolve_device
 from ..measure.hessian import Hessian, PlainMLP, lanczos, top_eigenpairs
-from ..measure.landscape import stacked_theta
 from ..nets.models import FeedbackMLP, Member
 from ..training.train import TrainConfig, make_optimizer
+from .bench_hessian import SIZES, trained_problem
 from .timing import TINY_BATCH, TINY_SIZES, paired_times
 
 __all__ = ["PEERS", "missing_peers", "hessian_peers", "fa_step_over_biotorch", "peers_bench"]
@@ -76,7 +76,6 @@ PEERS = {
 }
 """Peer -> (module to import, how to install it)."""
 
-SIZES = (784, 512, 512, 10)
 STEP_BATCH = 128
 
 
@@ -103,22 +102,6 @@ def _copy_into(seq: nn.Sequential, net: PlainMLP, theta: torch.Tensor) -> nn.Seq
             if lin.bias is not None:
                 lin.bias.copy_(p[f"b{l}"])
     return seq
-
-
-def _trained_problem(dev: torch.device, batch: int, train_steps: int):
-    gen = torch.Generator().manual_seed(0)
-    x = torch.rand(batch, SIZES[0], generator=gen).to(dev)
-    y = torch.randint(0, SIZES[-1], (batch,), generator=gen).to(dev)
-    model = FeedbackMLP(SIZES, Member("bp", seed=0)).to(dev)
-    opt = make_optimizer(model.parameters(), TrainConfig())
-    for _ in range(train_steps):
-        loss = nn.functional.cross_entropy(model(x)[0], y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    net = PlainMLP.from_model(model)
-    theta = stacked_theta(model)[0].detach()
-    return net, theta, x, y
 
 
 @contextlib.contextmanager
@@ -165,7 +148,7 @@ def hessian_peers(device="auto", *, batch: int = 1000, train_steps: int = 50, ro
     """The Hessian keys of the module docstring, for the peers that are installed."""
     dev = resolve_device(device)
     missing = missing_peers()
-    net, theta, x, y = _trained_problem(dev, batch, train_steps)
+    net, theta, x, y = trained_problem(dev, batch, train_steps)
     loss_fn = net.loss_fn(x, y)
     out: dict = {"peers_hessian_batch": batch, "peers_lanczos_steps": lanczos_steps}
     gen = torch.Generator().manual_seed(3)
