@@ -39,7 +39,7 @@ SIZES = (784, 512, 512, 10)
 
 def trained_problem(dev: torch.device, batch: int, train_steps: int,
                     gen: torch.Generator | None = None):
-    """The Hessian benchmarks' problem, ``(net, θ, x, y)``: the :data:`SIZES` MLP trained
+    """The Hessian benchmarks' problem, ``(net, θ, x, y)``: the ``SIZES`` MLP (784-512-512-10) trained
     ``train_steps`` Adam steps by BP on one random batch of ``batch`` images (drawn from ``gen``,
     seed 0 by default), as a :class:`~fa_companion.measure.hessian.PlainMLP` and its flat θ.
     Shared by :func:`hessian_bench` and :mod:`fa_companion.tools.bench_peers`."""
